@@ -1,0 +1,5 @@
+//go:build !race
+
+package ap_test
+
+const raceEnabled = false
