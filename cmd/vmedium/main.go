@@ -1,0 +1,50 @@
+// Command vmedium is the userspace wireless medium: `vmedium run` brings up
+// a lab of virtual radios sharing one simulated air and serves the control
+// API (vmctl) and Prometheus metrics; `vmedium doctor` says which radio
+// kinds can run on this machine; `vmedium version` prints the version.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `usage: vmedium VERB [FLAGS]
+
+Verbs:
+  run       bring up the lab and serve the control API and metrics until SIGINT/SIGTERM
+            (vmedium run -h lists its flags)
+  doctor    report for each radio kind (tap, hwsim, kmod) whether it can run here, and why not
+  version   print the version
+  help      this text
+`
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(args[1:], stdout, stderr)
+	case "doctor":
+		return doctor(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "vmedium %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "vmedium: unknown verb %q: accepted are run, doctor, version, help\n", args[0])
+	return 2
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vmedium/vmedium/denylist"
+	"github.com/vmedium/vmedium/medium"
+)
+
+func TestChooseBackend(t *testing.T) {
+	tapOnly := []kindCheck{
+		{Kind: "tap", Usable: true},
+		{Kind: "hwsim", Reasons: []string{"hostapd missing: install the Debian package hostapd"}},
+		{Kind: "kmod", Reasons: []string{"generic netlink family VMEDIUM_RADIO not found"}},
+	}
+	k, why, err := chooseBackend("auto", tapOnly)
+	if err != nil || k != "tap" || !strings.Contains(why, "hostapd missing") || !strings.Contains(why, "VMEDIUM_RADIO") {
+		t.Fatalf("auto with tap only: %q %q %v", k, why, err)
+	}
+	all := []kindCheck{{Kind: "tap", Usable: true}, {Kind: "hwsim", Usable: true}, {Kind: "kmod", Usable: true}}
+	if k, _, _ := chooseBackend("auto", all); k != "kmod" {
+		t.Fatalf("auto with every kind: %q, want kmod (the module is loaded)", k)
+	}
+	if _, _, err := chooseBackend("hwsim", tapOnly); err == nil || !strings.Contains(err.Error(), "hostapd missing") {
+		t.Fatalf("explicit hwsim not usable: %v", err)
+	}
+	none := []kindCheck{
+		{Kind: "tap", Reasons: []string{"not root: radios live in network namespaces"}},
+		{Kind: "hwsim", Reasons: []string{"not root"}},
+		{Kind: "kmod", Reasons: []string{"not root"}},
+	}
+	_, _, err = chooseBackend("auto", none)
+	if err == nil || !strings.Contains(err.Error(), "no usable radio kind") || !strings.Contains(err.Error(), "tap:   cannot run here:\n         - not root") {
+		t.Fatalf("no usable kind: %v", err)
+	}
+}
+
+func TestMergeState(t *testing.T) {
+	s1, s2, s3 := -40.0, -60.0, -70.0
+	cur := medium.State{
+		Links:     []medium.LinkState{{Src: "a", Dst: "b", SignalDBm: &s1}, {Src: "b", Dst: "c", SignalDBm: &s2}},
+		Positions: map[string]medium.Position{"a": {X: 1}, "c": {Z: 3}},
+		Deny:      []denylist.Pair{{Src: "a", Dst: "c"}},
+	}
+	saved := medium.State{
+		Links:     []medium.LinkState{{Src: "a", Dst: "b", SignalDBm: &s3}},
+		Positions: map[string]medium.Position{"a": {X: 9}},
+		Deny:      []denylist.Pair{{Src: "b", Dst: "a"}},
+	}
+	got := mergeState(cur, saved)
+	links := map[string]float64{}
+	for _, l := range got.Links {
+		links[l.Src+l.Dst] = *l.SignalDBm
+	}
+	if !reflect.DeepEqual(links, map[string]float64{"ab": -70, "bc": -60}) {
+		t.Errorf("links %v", links)
+	}
+	if !reflect.DeepEqual(got.Positions, map[string]medium.Position{"a": {X: 9}, "c": {Z: 3}}) {
+		t.Errorf("positions %v", got.Positions)
+	}
+	if !reflect.DeepEqual(got.Deny, saved.Deny) {
+		t.Errorf("deny %v", got.Deny)
+	}
+}
+
+func TestRunFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--backend", "wifi"}, `invalid --backend "wifi": accepted are auto, tap, hwsim, kmod`},
+		{[]string{"--log-level", "loud"}, `invalid --log-level "loud": accepted are debug, info, warn, error`},
+		{[]string{"--metrics-addr", "9380"}, `invalid --metrics-addr "9380"`},
+		{[]string{"--seed", "x"}, `invalid value "x" for flag -seed`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		var o, e bytes.Buffer
+		if code := dispatch(append([]string{"run"}, c.args...), &o, &e); code != 2 || !strings.Contains(e.String(), c.want) {
+			t.Errorf("run %v: exit %d stderr %q, want 2 and %q", c.args, code, e.String(), c.want)
+		}
+	}
+	f, err := parseRunFlags([]string{"--metrics-addr", "off", "--reset", "--seed", "42"}, &bytes.Buffer{})
+	if err != nil || f.metricsAddr != "" || !f.reset || f.seed != 42 || f.socket != "/run/vmedium/vmedium.sock" || f.stateDir != "/var/lib/vmedium" {
+		t.Fatalf("flags %+v %v", f, err)
+	}
+}
+
+func TestRunWithBadConfigFails(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dir + "/lab.yaml"
+	os.WriteFile(cfg, []byte("radios:\n  - {name: vw0, role: ap, bogus: 1}\n"), 0o644)
+	var o, e bytes.Buffer
+	code := dispatch([]string{"run", "--config", cfg, "--socket", dir + "/s.sock", "--state-dir", dir, "--metrics-addr", "off"}, &o, &e)
+	if code != 1 || !strings.Contains(e.String(), "line 2") {
+		t.Fatalf("exit %d stderr %q: want 1 and an error with the line number", code, e.String())
+	}
+	if _, err := os.Stat(dir + "/s.sock"); !os.IsNotExist(err) {
+		t.Fatal("socket created although the config was refused")
+	}
+}
+
+func TestDoctorAndVersion(t *testing.T) {
+	checks := checkKinds()
+	if len(checks) != 3 || checks[0].Kind != "tap" || checks[1].Kind != "hwsim" || checks[2].Kind != "kmod" {
+		t.Fatalf("kinds %+v", checks)
+	}
+	usable := false
+	for _, c := range checks {
+		if c.Usable != (len(c.Reasons) == 0) {
+			t.Errorf("%s: usable=%v with reasons %q", c.Kind, c.Usable, c.Reasons)
+		}
+		usable = usable || c.Usable
+		if os.Geteuid() != 0 && (c.Usable || !strings.Contains(c.Reasons[0], "not root")) {
+			t.Errorf("%s as non-root: %+v, want a not-root reason", c.Kind, c)
+		}
+	}
+	if _, err := os.Stat("/proc/modules"); err != nil {
+		// This machine: no module support, so the kernel kinds cannot run
+		// and doctor must say so.
+		for _, c := range checks[1:] {
+			if c.Usable || !strings.Contains(strings.Join(c.Reasons, "\n"), "no loadable module support") {
+				t.Errorf("%s without module support: %+v", c.Kind, c)
+			}
+		}
+	}
+	var o, e bytes.Buffer
+	code := dispatch([]string{"doctor", "--json"}, &o, &e)
+	var doc struct {
+		Kinds  []kindCheck `json:"kinds"`
+		Usable bool        `json:"usable"`
+	}
+	if err := json.Unmarshal(o.Bytes(), &doc); err != nil {
+		t.Fatalf("doctor --json: %v in %q", err, o.String())
+	}
+	if doc.Usable != usable || (code == 0) != usable || len(doc.Kinds) != 3 {
+		t.Fatalf("doctor --json: exit %d %+v (usable %v)", code, doc, usable)
+	}
+	o.Reset()
+	dispatch([]string{"doctor"}, &o, &e)
+	if !strings.Contains(o.String(), "tap:") || !strings.Contains(o.String(), "kmod:") {
+		t.Fatalf("doctor:\n%s", o.String())
+	}
+	o.Reset()
+	if code := dispatch([]string{"version"}, &o, &e); code != 0 || !strings.HasPrefix(o.String(), "vmedium dev (go1.") {
+		t.Fatalf("version: %d %q", code, o.String())
+	}
+	if code := dispatch([]string{"fly"}, &o, &e); code != 2 {
+		t.Fatalf("unknown verb: exit %d", code)
+	}
+}

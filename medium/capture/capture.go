@@ -1,0 +1,325 @@
+// Package capture records the medium's traffic as a pcap stream (radiotap +
+// 802.11, link type 127) for `vmctl capture` and Wireshark.
+//
+// A Capture is a medium.Observer. Observers run on the dispatch path, so a
+// capture never blocks it: each frame is copied into a pooled buffer and
+// handed to a bounded queue drained by one writer goroutine. When the queue
+// is full (the consumer, e.g. a slow client, does not keep up) the frame is
+// dropped and counted, and dispatch carries on.
+//
+// What is recorded:
+//   - with a radio filter: every frame that radio received, with the link's
+//     signal, plus every frame it transmitted (without signal);
+//   - without a filter: every transmission once, with the signal of its first
+//     receiver, or without signal when nobody received it.
+package capture
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium"
+)
+
+// DefaultQueueLen is the number of frames buffered between the dispatch path
+// and the writer before frames are dropped.
+const DefaultQueueLen = 4096
+
+// pendingTimeout is how long an unfiltered capture waits for a transmission's
+// first receiver before writing it without signal. Transmit delivers to all
+// receivers synchronously, so this only needs to cover a slow port.
+const pendingTimeout = 20 * time.Millisecond
+
+// Options configure a capture.
+type Options struct {
+	// Radio restricts the capture to what this radio received and
+	// transmitted; "" captures every transmission once.
+	Radio string
+	// QueueLen bounds the queue; 0 means DefaultQueueLen.
+	QueueLen int
+	// Flush, if set, is called when the writer has caught up with the queue,
+	// e.g. to push an HTTP response to the client.
+	Flush func() error
+}
+
+// Stats counts a capture's frames.
+type Stats struct {
+	Frames  uint64 `json:"frames"`  // records written
+	Dropped uint64 `json:"dropped"` // frames lost because the queue was full or the writer failed
+}
+
+// record is one queued frame: a copy of the bytes and its radiotap fields.
+type record struct {
+	buf []byte
+	ts  time.Time
+	rt  frames.Radiotap
+}
+
+var recordPool = sync.Pool{New: func() any { return &record{buf: make([]byte, 0, frames.MaxMPDU+64)} }}
+
+func newRecord(frame []byte, ts time.Time, rt frames.Radiotap) *record {
+	r := recordPool.Get().(*record)
+	r.buf = append(r.buf[:0], frame...)
+	r.ts = ts
+	r.rt = rt
+	return r
+}
+
+func putRecord(r *record) {
+	if cap(r.buf) > 4*(frames.MaxMPDU+64) {
+		return // an oversized frame grew it: let it go rather than pin memory
+	}
+	recordPool.Put(r)
+}
+
+// txPending is, in unfiltered mode, a transmitter's latest transmission
+// waiting for its first receiver's signal.
+type txPending struct {
+	mu    sync.Mutex
+	rec   *record
+	ident *byte // &frame[0]: Transmitted and Received of one Transmit share the slice
+}
+
+// Capture is a running capture. Create it with Start, end it with Stop.
+type Capture struct {
+	m     *medium.Medium
+	pw    *frames.PcapWriter
+	opt   Options
+	queue chan *record
+	stop  chan struct{}
+	done  chan struct{} // closed when the writer goroutine has exited
+	dead  chan struct{} // closed when writing failed (e.g. client gone)
+
+	pending sync.Map // *medium.Radio → *txPending (unfiltered mode)
+
+	frames  atomic.Uint64
+	dropped atomic.Uint64
+	err     error // first write error, set by the writer goroutine
+	once    sync.Once
+	stats   Stats
+}
+
+// Start writes the pcap file header to w, registers the capture with m and
+// starts the writer goroutine.
+func Start(m *medium.Medium, w io.Writer, opt Options) (*Capture, error) {
+	if opt.QueueLen <= 0 {
+		opt.QueueLen = DefaultQueueLen
+	}
+	pw, err := frames.NewPcapWriter(w)
+	if err != nil {
+		return nil, fmt.Errorf("start capture: %w", err)
+	}
+	c := &Capture{
+		m: m, pw: pw, opt: opt,
+		queue: make(chan *record, opt.QueueLen),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+		dead:  make(chan struct{}),
+	}
+	if opt.Flush != nil {
+		if err := opt.Flush(); err != nil {
+			return nil, fmt.Errorf("start capture: flush header: %w", err)
+		}
+	}
+	go c.writer()
+	m.AddObserver(c)
+	return c, nil
+}
+
+// Failed is closed when the capture can no longer write (the consumer went
+// away); the caller should Stop it.
+func (c *Capture) Failed() <-chan struct{} { return c.dead }
+
+// Stop unregisters the capture, writes what is still queued and returns the
+// counts and the first write error. It is safe to call more than once.
+func (c *Capture) Stop() (Stats, error) {
+	c.once.Do(func() {
+		c.m.RemoveObserver(c)
+		close(c.stop)
+		<-c.done
+		c.stats = Stats{Frames: c.frames.Load(), Dropped: c.dropped.Load()}
+	})
+	return c.stats, c.err
+}
+
+func (c *Capture) enqueue(r *record) {
+	select {
+	case c.queue <- r:
+	default:
+		c.dropped.Add(1)
+		putRecord(r)
+	}
+}
+
+func txRadiotap(freq uint32) frames.Radiotap {
+	return frames.Radiotap{FreqMHz: uint16(freq), ChanFlags: frames.ChannelFlags(freq, 0)}
+}
+
+func rxRadiotap(info medium.RxInfo) frames.Radiotap {
+	rate := frames.RateIndexTo500K(info.FreqMHz, info.RateIdx)
+	return frames.Radiotap{
+		Rate500K:  rate,
+		FreqMHz:   uint16(info.FreqMHz),
+		ChanFlags: frames.ChannelFlags(info.FreqMHz, rate),
+		SignalDBm: clampI8(info.SignalDBm), HasSignal: true,
+		NoiseDBm: clampI8(info.NoiseDBm), HasNoise: true,
+	}
+}
+
+func clampI8(v int32) int8 {
+	switch {
+	case v < -128:
+		return -128
+	case v > 127:
+		return 127
+	}
+	return int8(v)
+}
+
+// Transmitted implements medium.Observer.
+func (c *Capture) Transmitted(tx *medium.Radio, frame []byte, freq uint32) {
+	if len(frame) == 0 {
+		return
+	}
+	now := time.Now()
+	if c.opt.Radio != "" {
+		if tx.Name() == c.opt.Radio {
+			c.enqueue(newRecord(frame, now, txRadiotap(freq)))
+		}
+		return
+	}
+	p := c.pendingFor(tx)
+	p.mu.Lock()
+	prev := p.rec
+	p.rec = newRecord(frame, now, txRadiotap(freq))
+	p.ident = &frame[0]
+	p.mu.Unlock()
+	if prev != nil {
+		c.enqueue(prev) // the previous transmission had no receiver
+	}
+}
+
+// Received implements medium.Observer.
+func (c *Capture) Received(tx, rx *medium.Radio, frame []byte, info medium.RxInfo) {
+	if len(frame) == 0 {
+		return
+	}
+	if c.opt.Radio != "" {
+		if rx.Name() == c.opt.Radio {
+			c.enqueue(newRecord(frame, time.Now(), rxRadiotap(info)))
+		}
+		return
+	}
+	v, ok := c.pending.Load(tx)
+	if !ok {
+		return
+	}
+	p := v.(*txPending)
+	p.mu.Lock()
+	rec := p.rec
+	if rec == nil || p.ident != &frame[0] {
+		p.mu.Unlock()
+		return // already written with an earlier receiver's signal
+	}
+	p.rec, p.ident = nil, nil
+	p.mu.Unlock()
+	rec.rt = rxRadiotap(info)
+	c.enqueue(rec)
+}
+
+func (c *Capture) pendingFor(tx *medium.Radio) *txPending {
+	if v, ok := c.pending.Load(tx); ok {
+		return v.(*txPending)
+	}
+	v, _ := c.pending.LoadOrStore(tx, &txPending{})
+	return v.(*txPending)
+}
+
+// flushPending writes transmissions that waited longer than pendingTimeout
+// (all of them if force) for a receiver.
+func (c *Capture) flushPending(now time.Time, force bool) {
+	c.pending.Range(func(_, v any) bool {
+		p := v.(*txPending)
+		p.mu.Lock()
+		rec := p.rec
+		if rec != nil && (force || now.Sub(rec.ts) >= pendingTimeout) {
+			p.rec, p.ident = nil, nil
+		} else {
+			rec = nil
+		}
+		p.mu.Unlock()
+		if rec != nil {
+			c.write(rec)
+		}
+		return true
+	})
+}
+
+func (c *Capture) write(r *record) {
+	defer putRecord(r)
+	if c.err != nil {
+		c.dropped.Add(1)
+		return
+	}
+	if err := c.pw.WriteFrame(r.ts, r.rt, r.buf); err != nil {
+		c.fail(err)
+		c.dropped.Add(1)
+		return
+	}
+	c.frames.Add(1)
+}
+
+func (c *Capture) fail(err error) {
+	if c.err == nil {
+		c.err = err
+		close(c.dead)
+	}
+}
+
+func (c *Capture) flush() {
+	if c.opt.Flush != nil && c.err == nil {
+		if err := c.opt.Flush(); err != nil {
+			c.fail(fmt.Errorf("flush capture: %w", err))
+		}
+	}
+}
+
+// writer drains the queue until Stop.
+func (c *Capture) writer() {
+	defer close(c.done)
+	tick := time.NewTicker(pendingTimeout / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-c.queue:
+			c.write(r)
+			if len(c.queue) == 0 {
+				c.flush()
+			}
+		case now := <-tick.C:
+			if c.opt.Radio == "" {
+				c.flushPending(now, false)
+				c.flush()
+			}
+		case <-c.stop:
+		drain:
+			for {
+				select {
+				case r := <-c.queue:
+					c.write(r)
+				default:
+					break drain
+				}
+			}
+			c.flushPending(time.Now(), true)
+			c.flush()
+			return
+		}
+	}
+}
+
+var _ medium.Observer = (*Capture)(nil)

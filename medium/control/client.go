@@ -1,0 +1,201 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/vmedium/vmedium/denylist"
+	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/capture"
+)
+
+// ErrNotRunning is wrapped by client errors when nothing answers on the
+// socket (no vmedium, or a stale socket).
+var ErrNotRunning = errors.New("vmedium is not running")
+
+// APIError is an error answer from the server.
+type APIError struct {
+	StatusCode int
+	Message    string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// IsBadInput reports whether err is the server refusing the caller's input
+// (HTTP 400): nothing was changed. vmctl exits 2 for these.
+func IsBadInput(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest
+}
+
+// Client talks to the API over its UNIX socket.
+type Client struct {
+	socket string
+	hc     *http.Client
+}
+
+// NewClient returns a client for the socket at path.
+func NewClient(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		DisableCompression: true,
+	}
+	return &Client{socket: socket, hc: &http.Client{Transport: tr}}
+}
+
+// Socket returns the socket path.
+func (c *Client) Socket() string { return c.socket }
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	resp, err := c.request(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// request sends a request and returns a 200 response, or an error
+// (ErrNotRunning, *APIError).
+func (c *Client) request(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://vmedium"+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, fmt.Errorf("%w: no server answers on %s (%v)", ErrNotRunning, c.socket, op.Err)
+		}
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		var er ErrorResponse
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxRequestBytes))
+		if json.Unmarshal(b, &er) != nil || er.Error == "" {
+			er.Error = fmt.Sprintf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+		}
+		return nil, &APIError{StatusCode: resp.StatusCode, Message: er.Error}
+	}
+	return resp, nil
+}
+
+// Status returns the server's status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	return st, c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+}
+
+// Radios describes every radio.
+func (c *Client) Radios(ctx context.Context) ([]medium.RadioInfo, error) {
+	var rs []medium.RadioInfo
+	return rs, c.do(ctx, http.MethodGet, "/v1/radios", nil, &rs)
+}
+
+// Links returns the effective link matrix.
+func (c *Client) Links(ctx context.Context) ([]medium.LinkInfo, error) {
+	var ls []medium.LinkInfo
+	return ls, c.do(ctx, http.MethodGet, "/v1/links", nil, &ls)
+}
+
+// State returns the medium's runtime state.
+func (c *Client) State(ctx context.Context) (medium.State, error) {
+	var st medium.State
+	return st, c.do(ctx, http.MethodGet, "/v1/state", nil, &st)
+}
+
+// SetLink sets or resets one ordered link.
+func (c *Client) SetLink(ctx context.Context, req LinkRequest) (LinkResult, error) {
+	var res LinkResult
+	return res, c.do(ctx, http.MethodPost, "/v1/link", req, &res)
+}
+
+// Move places a radio.
+func (c *Client) Move(ctx context.Context, name string, p medium.Position) (MoveResult, error) {
+	var res MoveResult
+	return res, c.do(ctx, http.MethodPost, "/v1/move", MoveRequest{Name: name, X: &p.X, Y: &p.Y, Z: &p.Z}, &res)
+}
+
+// DenyList returns the deny pairs.
+func (c *Client) DenyList(ctx context.Context) ([]denylist.Pair, error) {
+	var ps []denylist.Pair
+	return ps, c.do(ctx, http.MethodGet, "/v1/deny", nil, &ps)
+}
+
+// Deny makes dst deaf to src.
+func (c *Client) Deny(ctx context.Context, src, dst string) (PairResult, error) {
+	var res PairResult
+	return res, c.do(ctx, http.MethodPost, "/v1/deny", PairRequest{Src: src, Dst: dst}, &res)
+}
+
+// Allow removes the deny pair (src, dst).
+func (c *Client) Allow(ctx context.Context, src, dst string) (PairResult, error) {
+	var res PairResult
+	return res, c.do(ctx, http.MethodPost, "/v1/allow", PairRequest{Src: src, Dst: dst}, &res)
+}
+
+// ClearDeny removes every deny pair.
+func (c *Client) ClearDeny(ctx context.Context) (ClearResult, error) {
+	var res ClearResult
+	return res, c.do(ctx, http.MethodPost, "/v1/deny/clear", struct{}{}, &res)
+}
+
+// Capture streams a pcap of the medium's traffic into w: only what radio
+// received and transmitted if radio is set, for d (0: until ctx ends). The
+// stats come from the server's trailers.
+func (c *Client) Capture(ctx context.Context, radio string, d time.Duration, w io.Writer) (capture.Stats, error) {
+	q := url.Values{}
+	if radio != "" {
+		q.Set("radio", radio)
+	}
+	if d > 0 {
+		q.Set("duration", d.String())
+	}
+	path := "/v1/capture"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	resp, err := c.request(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return capture.Stats{}, err
+	}
+	defer resp.Body.Close()
+	var st capture.Stats
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		if ctx.Err() != nil {
+			return st, nil // interrupted by the user: what we have is the capture
+		}
+		return st, fmt.Errorf("capture: %w", err)
+	}
+	st.Frames, _ = strconv.ParseUint(resp.Trailer.Get(TrailerFrames), 10, 64)
+	st.Dropped, _ = strconv.ParseUint(resp.Trailer.Get(TrailerDropped), 10, 64)
+	return st, nil
+}

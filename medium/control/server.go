@@ -1,0 +1,343 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/capture"
+)
+
+// Options configure the API server.
+type Options struct {
+	Medium    *medium.Medium
+	Version   string
+	Seed      uint64
+	StateFile string // shown in status
+	// Backends, if set, returns the kinds whose backend is running; such a
+	// kind is live even before its first radio registers. Kinds with
+	// registered radios are always live.
+	Backends func() []medium.Kind
+	Log      *slog.Logger
+}
+
+type server struct {
+	opt     Options
+	m       *medium.Medium
+	started time.Time
+	log     *slog.Logger
+}
+
+// NewHandler returns the API as an http.Handler (tests and embedding).
+func NewHandler(opt Options) http.Handler {
+	s := &server{opt: opt, m: opt.Medium, started: time.Now(), log: opt.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("GET /v1/radios", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.Radios()) })
+	mux.HandleFunc("GET /v1/links", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.Links()) })
+	mux.HandleFunc("GET /v1/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.State()) })
+	mux.HandleFunc("GET /v1/deny", s.denyList)
+	mux.HandleFunc("POST /v1/link", s.link)
+	mux.HandleFunc("POST /v1/move", s.move)
+	mux.HandleFunc("POST /v1/deny", s.deny)
+	mux.HandleFunc("POST /v1/allow", s.allow)
+	mux.HandleFunc("POST /v1/deny/clear", s.clear)
+	mux.HandleFunc("GET /v1/capture", s.capture)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, ErrorResponse{Error: fmt.Sprintf("no such endpoint %s %s", r.Method, r.URL.Path)})
+	})
+	return mux
+}
+
+// Serve answers API requests on ln until ctx is done, then shuts down
+// (in-flight captures are ended).
+func Serve(ctx context.Context, ln net.Listener, opt Options) error {
+	srv := &http.Server{
+		Handler:           NewHandler(opt),
+		ReadHeaderTimeout: 5 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("control API: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	<-errc
+	return nil
+}
+
+// Listen creates the API socket at path: the parent directory is created
+// (0755), a stale socket nobody answers on is replaced, and the socket is
+// made 0600 so only its owner (root, for `vmedium run`) can drive the medium.
+func Listen(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create socket directory: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("listen on %s: exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("listen on %s: another vmedium is already serving it", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove stale socket: %w", err)
+		}
+	}
+	// Create the socket with no group/other permissions from the start, so
+	// there is no window in which it is world-writable.
+	old := syscall.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("chmod socket: %w", err)
+	}
+	return ln, nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away: nothing to do
+}
+
+// fail answers err: 400 when it is the caller's fault, 500 otherwise.
+func (s *server) fail(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	var re *RequestError
+	if errors.As(err, &re) || medium.IsBadInput(err) {
+		code = http.StatusBadRequest
+	} else {
+		s.log.Error("control API request failed", "err", err)
+	}
+	writeJSON(w, code, ErrorResponse{Error: err.Error()})
+}
+
+var allKinds = []medium.Kind{medium.KindTap, medium.KindHwsim, medium.KindKmod, medium.KindLocal}
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	counts := s.m.KindCounts()
+	running := map[medium.Kind]bool{}
+	if s.opt.Backends != nil {
+		for _, k := range s.opt.Backends() {
+			running[k] = true
+		}
+	}
+	st := Status{
+		Version: s.opt.Version, GoVersion: runtime.Version(),
+		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(),
+		Seed: s.opt.Seed, DenyPairs: len(s.m.DenyList()),
+		ExplicitLinks: len(s.m.State().Links), StateFile: s.opt.StateFile,
+	}
+	for _, k := range allKinds {
+		n := counts[k]
+		st.Radios += n
+		if k == medium.KindLocal && n == 0 && !running[k] {
+			continue // only tests and tools have local radios
+		}
+		st.Kinds = append(st.Kinds, KindStatus{Kind: k, Live: n > 0 || running[k], Radios: n})
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) denyList(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.m.DenyList())
+}
+
+func (s *server) link(w http.ResponseWriter, r *http.Request) {
+	var req LinkRequest
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		s.fail(w, err)
+		return
+	}
+	var err error
+	if req.Reset {
+		err = s.m.ResetLink(req.Src, req.Dst)
+	} else {
+		err = s.m.SetLink(req.Src, req.Dst, req.SignalDBm, req.Loss)
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for _, l := range s.m.Links() {
+		if l.Src == req.Src && l.Dst == req.Dst {
+			writeJSON(w, http.StatusOK, LinkResult{Link: l})
+			return
+		}
+	}
+	s.fail(w, fmt.Errorf("link %s→%s set but not in the link matrix (radio removed meanwhile?)", req.Src, req.Dst))
+}
+
+func (s *server) move(w http.ResponseWriter, r *http.Request) {
+	var req MoveRequest
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		s.fail(w, err)
+		return
+	}
+	p := medium.Position{X: *req.X, Y: *req.Y, Z: *req.Z}
+	if err := s.m.SetPosition(req.Name, p); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MoveResult{Name: req.Name, Position: p})
+}
+
+func (s *server) deny(w http.ResponseWriter, r *http.Request) {
+	var req PairRequest
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := req.validate("deny"); err != nil {
+		s.fail(w, err)
+		return
+	}
+	added, err := s.m.Deny(req.Src, req.Dst)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	res := PairResult{Changed: added, Message: req.Dst + " now denies " + req.Src}
+	res.Pair.Src, res.Pair.Dst = req.Src, req.Dst
+	if !added {
+		res.Message = req.Dst + " already denies " + req.Src
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *server) allow(w http.ResponseWriter, r *http.Request) {
+	var req PairRequest
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := req.validate("allow"); err != nil {
+		s.fail(w, err)
+		return
+	}
+	removed, err := s.m.Allow(req.Src, req.Dst)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	res := PairResult{Changed: removed, Message: req.Dst + " now allows " + req.Src}
+	res.Pair.Src, res.Pair.Dst = req.Src, req.Dst
+	if !removed {
+		res.Message = req.Dst + " did not deny " + req.Src
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *server) clear(w http.ResponseWriter, r *http.Request) {
+	var req struct{}
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ClearResult{Cleared: s.m.ClearDeny()})
+}
+
+// capture streams a pcap of the medium's traffic until the duration ends or
+// the client disconnects. Counts are sent as HTTP trailers.
+func (s *server) capture(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "radio" && k != "duration" {
+			s.fail(w, badRequest("capture: unknown parameter %q: accepted are radio and duration", k))
+			return
+		}
+	}
+	radio := q.Get("radio")
+	if radio != "" {
+		if _, ok := s.m.Radio(radio); !ok {
+			s.fail(w, &medium.UnknownRadioError{Name: radio, Known: s.m.Names()})
+			return
+		}
+	}
+	var d time.Duration
+	if v := q.Get("duration"); v != "" {
+		var err error
+		d, err = parseDuration(v)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/vnd.tcpdump.pcap")
+	w.Header().Set("Trailer", TrailerFrames+", "+TrailerDropped)
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	c, err := capture.Start(s.m, w, capture.Options{Radio: radio, Flush: rc.Flush})
+	if err != nil {
+		s.log.Warn("capture start failed", "err", err)
+		return
+	}
+	s.log.Info("capture started", "radio", radio, "duration", d)
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-timeout:
+	case <-r.Context().Done():
+	case <-c.Failed():
+	}
+	st, err := c.Stop()
+	w.Header().Set(TrailerFrames, strconv.FormatUint(st.Frames, 10))
+	w.Header().Set(TrailerDropped, strconv.FormatUint(st.Dropped, 10))
+	s.log.Info("capture ended", "frames", st.Frames, "dropped", st.Dropped, "err", err)
+}
+
+// parseDuration parses a capture duration: a Go duration ("5s", "1m30s"),
+// zero meaning until the client disconnects.
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, &medium.InvalidValueError{What: "duration", Value: strconv.Quote(v),
+			Accepted: `a non-negative duration such as 5s, 1m30s or 0 (until interrupted)`}
+	}
+	return d, nil
+}
+
+// ParseDuration is the capture duration syntax, for clients that validate
+// before calling the API.
+func ParseDuration(v string) (time.Duration, error) { return parseDuration(v) }
