@@ -1,0 +1,438 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/genetlink"
+
+	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/netnsutil"
+)
+
+// Backend names accepted in Options.Backend.
+const (
+	BackendAuto  = "auto"
+	BackendTap   = "tap"
+	BackendHwsim = "hwsim"
+	BackendKmod  = "kmod"
+)
+
+// AssociationTimeout bounds how long Up waits for every station to
+// associate before it reports the laggards and returns anyway.
+const AssociationTimeout = 10 * time.Second
+
+// BackendFunc creates a lab's radios and MACs in the namespaces Up has
+// already made. It registers each radio with l.AddNode and everything it
+// creates for cleanup with l.OnClose / l.RecordDevice, so that a failure
+// half-way (or Close) removes exactly what was made.
+type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) error
+
+// backends maps Options.Backend to its implementation. Other files of this
+// package (hwsim_linux.go, …) add theirs in init().
+var backends = map[string]BackendFunc{BackendTap: upTap}
+
+// hwsimUsable reports whether the kernel's MAC80211_HWSIM generic netlink
+// family resolves; "auto" uses it to choose hwsim over tap. A variable so
+// a backend file can refine it.
+var hwsimUsable = func() bool {
+	c, err := genetlink.Dial(nil)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_, err = c.GetFamily("MAC80211_HWSIM")
+	return err == nil
+}
+
+// Options say how to build a lab.
+type Options struct {
+	Medium     *medium.Medium // the medium the radios join (required)
+	Backend    string         // auto | tap | hwsim | kmod; "" = auto
+	StateDir   string         // where lab.json lives (required)
+	ReuseNetns bool           // use namespaces that already exist instead of failing
+	Log        *slog.Logger   // nil = discard
+	Progress   io.Writer      // progress lines while bringing up; nil = none
+}
+
+// Node is one radio of a running lab.
+type Node struct {
+	Config RadioConfig
+	Index  int           // position in Config.Radios
+	Radio  *medium.Radio // nil for backends whose radios are not on this medium yet
+	// Status describes the MAC (role, state, BSSID, …) for Summary; may be nil.
+	Status func() medium.MACStatus
+	// Wait, if set, blocks until the node is ready (a station associated).
+	Wait func(ctx context.Context) error
+	// Host is backend-specific (for the tap backend, *tap.Device).
+	Host any
+}
+
+// Lab is a running lab. Close removes what Up created.
+type Lab struct {
+	cfg      *Config
+	backend  string
+	m        *medium.Medium
+	log      *slog.Logger
+	progress io.Writer
+	stateDir string
+
+	ctx    context.Context // lives until Close: MACs run under it
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	state     StateFile
+	createdNS []string
+	nodes     []*Node
+	onClose   []func() error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Up builds the lab described by cfg: cleans stale leftovers a crashed run
+// recorded in opt.StateDir, creates the namespaces, lets the backend create
+// radios and MACs, applies the configured links and deny pairs, and waits
+// (at most AssociationTimeout) for every station to associate. On error
+// everything created so far is removed again.
+func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("lab config: %w", err)
+	}
+	if opt.Medium == nil {
+		return nil, errors.New("lab: Options.Medium is nil")
+	}
+	if opt.StateDir == "" {
+		return nil, errors.New("lab: Options.StateDir is empty")
+	}
+	name, fn, err := chooseBackend(opt.Backend)
+	if err != nil {
+		return nil, err
+	}
+	lg := opt.Log
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	l := &Lab{cfg: cfg, backend: name, m: opt.Medium, log: lg, progress: opt.Progress,
+		stateDir: opt.StateDir, ctx: lctx, cancel: cancel}
+
+	if err := l.cleanStale(); err != nil {
+		cancel()
+		return nil, err
+	}
+	var toCreate []string
+	for _, ns := range cfg.Namespaces() {
+		if netnsutil.Exists(ns) {
+			if !opt.ReuseNetns {
+				cancel()
+				return nil, fmt.Errorf("network namespace %s already exists: delete it (ip netns delete %s) or pass --reuse-netns: %w", ns, ns, netnsutil.ErrExists)
+			}
+			continue
+		}
+		toCreate = append(toCreate, ns)
+	}
+	// Record before creating, so a crash at any point below leaves a
+	// state file the next run can clean from.
+	l.state = StateFile{PID: os.Getpid(), Started: time.Now().UTC(), Backend: name, Namespaces: toCreate}
+	if start, err := processStart(os.Getpid()); err == nil {
+		l.state.PIDStart = start
+	}
+	if err := WriteStateFile(l.stateDir, l.state); err != nil {
+		cancel()
+		return nil, err
+	}
+	fail := func(err error) (*Lab, error) {
+		if cerr := l.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("cleanup after failed start: %w", cerr))
+		}
+		return nil, err
+	}
+	for _, ns := range toCreate {
+		l.Progressf("creating namespace %s", ns)
+		if err := netnsutil.Create(ns); err != nil {
+			return fail(err)
+		}
+		l.mu.Lock()
+		l.createdNS = append(l.createdNS, ns)
+		l.mu.Unlock()
+	}
+	if err := fn(ctx, l, cfg, opt); err != nil {
+		return fail(fmt.Errorf("%s backend: %w", name, err))
+	}
+	if err := l.applyLinks(); err != nil {
+		return fail(err)
+	}
+	if err := l.waitReady(ctx); err != nil {
+		return fail(err)
+	}
+	return l, nil
+}
+
+func chooseBackend(b string) (string, BackendFunc, error) {
+	accepted := func() string {
+		names := []string{BackendAuto}
+		for n := range backends {
+			names = append(names, n)
+		}
+		sort.Strings(names[1:])
+		return strings.Join(names, ", ")
+	}
+	switch b {
+	case "", BackendAuto:
+		if fn, ok := backends[BackendHwsim]; ok && hwsimUsable() {
+			return BackendHwsim, fn, nil
+		}
+		return BackendTap, backends[BackendTap], nil
+	}
+	fn, ok := backends[b]
+	if !ok {
+		if b == BackendHwsim || b == BackendKmod {
+			return "", nil, fmt.Errorf("backend %q is not available in this build: accepted are %s", b, accepted())
+		}
+		return "", nil, fmt.Errorf("unknown backend %q: accepted are %s", b, accepted())
+	}
+	return b, fn, nil
+}
+
+func (l *Lab) applyLinks() error {
+	for _, lc := range l.cfg.Links {
+		if err := l.m.SetLink(lc.Src, lc.Dst, lc.Signal, lc.Loss); err != nil {
+			return fmt.Errorf("apply link %s→%s: %w", lc.Src, lc.Dst, err)
+		}
+		l.Progressf("link %s → %s: %s", lc.Src, lc.Dst, describeLink(lc))
+	}
+	for _, d := range l.cfg.Deny {
+		if _, err := l.m.Deny(d.Src, d.Dst); err != nil {
+			return fmt.Errorf("apply deny %s→%s: %w", d.Src, d.Dst, err)
+		}
+		l.Progressf("deny: %s does not hear %s", d.Dst, d.Src)
+	}
+	return nil
+}
+
+func describeLink(lc LinkConfig) string {
+	var parts []string
+	if lc.Signal != nil {
+		parts = append(parts, fmt.Sprintf("signal %g dBm", *lc.Signal))
+	}
+	if lc.Loss != nil {
+		parts = append(parts, fmt.Sprintf("loss %g", *lc.Loss))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// waitReady waits for every node with a Wait function, all under one
+// AssociationTimeout deadline. Stations still not associated then are
+// reported (the lab stays up: a deny rule in the config may keep one away
+// on purpose, and `vmctl allow` can still bring it in).
+func (l *Lab) waitReady(ctx context.Context) error {
+	wctx, cancel := context.WithTimeout(ctx, AssociationTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var late []string
+	for _, n := range l.Nodes() {
+		if n.Wait == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			if err := n.Wait(wctx); err != nil {
+				mu.Lock()
+				late = append(late, n.Config.Name)
+				mu.Unlock()
+				return
+			}
+			bssid := ""
+			if n.Status != nil {
+				bssid = n.Status().BSSID
+			}
+			l.Progressf("%s associated with %s (%s) after %v", n.Config.Name, bssid, n.Config.SSID, time.Since(start).Round(time.Millisecond))
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return fmt.Errorf("bring lab up: %w", ctx.Err())
+	}
+	if len(late) > 0 {
+		sort.Strings(late)
+		l.Progressf("warning: not associated after %v: %s (check deny rules and links: vmctl deny, vmctl links)", AssociationTimeout, strings.Join(late, ", "))
+		l.log.Warn("stations not associated", "radios", late, "timeout", AssociationTimeout)
+	}
+	return nil
+}
+
+// cleanStale removes what a dead earlier run recorded in lab.json.
+func (l *Lab) cleanStale() error {
+	st, ok, err := ReadStateFile(l.stateDir)
+	if err != nil && !ok {
+		return err
+	}
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		// Unreadable state file: nothing trustworthy to clean.
+		l.Progressf("ignoring unreadable stale %s: %v", StateFileName, err)
+		return RemoveStateFile(l.stateDir)
+	}
+	if st.ProcessAlive() {
+		return fmt.Errorf("a lab is already running (pid %d, state %s): stop it first, or use another --state-dir",
+			st.PID, l.stateDir+"/"+StateFileName)
+	}
+	for _, d := range st.Devices {
+		if d.Netns == "" || !netnsutil.Exists(d.Netns) {
+			continue
+		}
+		h, err := netnsutil.Handle(d.Netns)
+		if err != nil {
+			continue
+		}
+		if link, err := h.LinkByName(d.Name); err == nil {
+			if err := h.LinkDel(link); err == nil {
+				l.Progressf("removed stale device %s in namespace %s left by pid %d", d.Name, d.Netns, st.PID)
+				l.log.Info("removed stale device", "device", d.Name, "netns", d.Netns, "pid", st.PID)
+			}
+		}
+		h.Close()
+	}
+	for _, ns := range st.Namespaces {
+		if !netnsutil.Exists(ns) {
+			continue
+		}
+		if err := netnsutil.Delete(ns); err != nil {
+			return fmt.Errorf("remove stale namespace %s left by pid %d: %w", ns, st.PID, err)
+		}
+		l.Progressf("removed stale namespace %s left by pid %d", ns, st.PID)
+		l.log.Info("removed stale namespace", "netns", ns, "pid", st.PID)
+	}
+	return RemoveStateFile(l.stateDir)
+}
+
+// Progressf writes one progress line (for backends too).
+func (l *Lab) Progressf(format string, a ...any) {
+	if l.progress != nil {
+		fmt.Fprintf(l.progress, "  "+format+"\n", a...)
+	}
+}
+
+// Medium returns the medium the lab's radios are on.
+func (l *Lab) Medium() *medium.Medium { return l.m }
+
+// Backend returns the backend that built the lab.
+func (l *Lab) Backend() string { return l.backend }
+
+// Config returns the lab's configuration.
+func (l *Lab) Config() *Config { return l.cfg }
+
+// Context is cancelled when the lab closes; backends run MACs under it.
+func (l *Lab) Context() context.Context { return l.ctx }
+
+// Logger returns the lab's logger.
+func (l *Lab) Logger() *slog.Logger { return l.log }
+
+// AddNode registers a radio of the lab (for Summary, Nodes and waiting).
+func (l *Lab) AddNode(n *Node) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nodes = append(l.nodes, n)
+}
+
+// Nodes returns the lab's radios in configuration order.
+func (l *Lab) Nodes() []*Node {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := append([]*Node(nil), l.nodes...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}
+
+// Node returns the radio called name.
+func (l *Lab) Node(name string) (*Node, bool) {
+	for _, n := range l.Nodes() {
+		if n.Config.Name == name {
+			return n, true
+		}
+	}
+	return nil, false
+}
+
+// OnClose registers f to run at Close, in reverse order of registration.
+func (l *Lab) OnClose(f func() error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onClose = append(l.onClose, f)
+}
+
+// RecordDevice adds a device to lab.json before the backend creates it, so
+// a crash leaves it listed for the next run's cleanup.
+func (l *Lab) RecordDevice(netns, name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state.Devices = append(l.state.Devices, Device{Netns: netns, Name: name})
+	return WriteStateFile(l.stateDir, l.state)
+}
+
+// Close stops the MACs, removes the radios and devices the lab created,
+// deletes the namespaces it created, and removes lab.json. Safe to call
+// more than once.
+func (l *Lab) Close() error {
+	l.closeOnce.Do(func() {
+		l.cancel()
+		l.mu.Lock()
+		fns := l.onClose
+		l.onClose = nil
+		created := l.createdNS
+		l.mu.Unlock()
+		var errs []error
+		for i := len(fns) - 1; i >= 0; i-- {
+			if err := fns[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, ns := range created {
+			if err := netnsutil.Delete(ns); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) == 0 {
+			// Keep the state file when something could not be removed,
+			// so the next run retries the cleanup.
+			errs = append(errs, RemoveStateFile(l.stateDir))
+		}
+		l.closeErr = errors.Join(errs...)
+	})
+	return l.closeErr
+}
+
+// Summary is a short table of the lab (name, role, netns, MAC, IP,
+// channel, SSID, state/BSSID) followed by three commands to try.
+func (l *Lab) Summary() string {
+	var rows []SummaryRow
+	for _, n := range l.Nodes() {
+		hw, _ := n.Config.HWAddr(n.Index)
+		row := SummaryRow{Config: n.Config, MAC: hw.String()}
+		if n.Radio != nil {
+			row.MAC = n.Radio.Addr().String()
+		}
+		if n.Status != nil {
+			st := n.Status()
+			row.Status = &st
+		}
+		rows = append(rows, row)
+	}
+	return FormatSummary(l.backend, rows)
+}

@@ -1,0 +1,131 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/vmedium/vmedium/ap"
+	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/tap"
+	"github.com/vmedium/vmedium/sta"
+)
+
+// userMAC is what the tap backend needs from the userspace MACs (ap.AP,
+// sta.STA): a medium port, a sender for frames from the TAP, and a lifecycle.
+type userMAC interface {
+	medium.Port
+	tap.Sender
+	Attach(*medium.Radio)
+	Start(context.Context) error
+	Close() error
+	MACStatus() medium.MACStatus
+}
+
+var (
+	_ userMAC = (*ap.AP)(nil)
+	_ userMAC = (*sta.STA)(nil)
+)
+
+// upTap is the userspace backend: per radio a TAP device in its namespace
+// and a Go MAC (ap or sta) on the medium. APs start first so stations find
+// their beacons at once.
+func upTap(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
+	order := make([]int, 0, len(cfg.Radios))
+	for i, r := range cfg.Radios {
+		if r.Role == RoleAP {
+			order = append(order, i)
+		}
+	}
+	for i, r := range cfg.Radios {
+		if r.Role != RoleAP {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := upTapRadio(l, cfg, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func upTapRadio(l *Lab, cfg *Config, i int) error {
+	rc := cfg.Radios[i]
+	hw, err := rc.HWAddr(i)
+	if err != nil {
+		return err
+	}
+	var addrs []netip.Prefix
+	if p, ok := rc.Prefix(); ok {
+		addrs = append(addrs, p)
+	}
+	if err := l.RecordDevice(rc.Netns, rc.Name); err != nil {
+		return err
+	}
+	dev, err := tap.Open(tap.Config{Name: rc.Name, Netns: rc.Netns, MAC: hw, MTU: cfg.EffectiveMTU(), Addrs: addrs})
+	if err != nil {
+		return err
+	}
+	l.OnClose(dev.Close)
+
+	var mac userMAC
+	var wait func(context.Context) error
+	switch rc.Role {
+	case RoleAP:
+		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw}, dev)
+		if err != nil {
+			return fmt.Errorf("radio %s: %w", rc.Name, err)
+		}
+		mac = a
+	case RoleSTA:
+		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw}, dev)
+		if err != nil {
+			return fmt.Errorf("radio %s: %w", rc.Name, err)
+		}
+		mac, wait = s, s.WaitAssociated
+	default:
+		return fmt.Errorf("radio %s: invalid role %q", rc.Name, rc.Role)
+	}
+	radio, err := l.m.AddRadio(medium.RadioConfig{
+		Name: rc.Name, Kind: medium.KindTap, Addr: hw, FreqMHz: rc.FreqMHz(),
+		Position: rc.Position, TxPowerDBm: rc.TxPower,
+	}, mac)
+	if err != nil {
+		mac.Close()
+		return fmt.Errorf("radio %s: %w", rc.Name, err)
+	}
+	l.OnClose(func() error {
+		l.m.RemoveRadio(radio)
+		return nil
+	})
+	mac.Attach(radio)
+	if err := mac.Start(l.Context()); err != nil {
+		mac.Close()
+		return fmt.Errorf("radio %s: start %s: %w", rc.Name, rc.Role, err)
+	}
+	l.OnClose(func() error {
+		if err := mac.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("radio %s: stop %s: %w", rc.Name, rc.Role, err)
+		}
+		return nil
+	})
+	dev.Serve(mac)
+	l.AddNode(&Node{Config: rc, Index: i, Radio: radio, Status: mac.MACStatus, Wait: wait, Host: dev})
+	ip := "no address"
+	if len(addrs) > 0 {
+		ip = addrs[0].String()
+	}
+	l.Progressf("%s: %s %s in %s, %s, channel %d, SSID %q", rc.Name, rc.Role, hw, rc.Netns, ip, rc.Channel, rc.SSID)
+	return nil
+}
+
+// Tap returns the TAP device of a tap-backend radio.
+func (n *Node) Tap() (*tap.Device, bool) {
+	d, ok := n.Host.(*tap.Device)
+	return d, ok
+}
