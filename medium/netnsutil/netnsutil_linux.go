@@ -9,6 +9,8 @@
 package netnsutil
 
 import (
+	"golang.org/x/sys/unix"
+
 	"errors"
 	"fmt"
 	"os"
@@ -131,7 +133,9 @@ func Handle(name string) (*netlink.Handle, error) {
 		return nil, fmt.Errorf("open network namespace %s: %w", name, err)
 	}
 	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	// Route only: with no family given the library also opens XFRM and
+	// netfilter sockets, which fail on kernels without those modules.
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netlink handle in namespace %s: %w", name, err)
 	}

@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout)
 		[ $# -ge 2 ] || die "--timeout needs a value in seconds"
-		timeout_s="$2"
+		timeout_s="${2:?--timeout needs a number of seconds}"
 		shift 2
 		;;
 	--timeout=*) timeout_s="${1#*=}" && shift ;;

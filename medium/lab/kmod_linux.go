@@ -1,0 +1,269 @@
+package lab
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/kmod"
+	"github.com/vmedium/vmedium/medium/netnsutil"
+	"github.com/vmedium/vmedium/medium/nl80211"
+)
+
+func init() { backends[BackendKmod] = upKmod }
+
+// kmodBackends holds the kmod backend of each running kmod lab.
+var kmodBackends sync.Map // *Lab → *kmod.Backend
+
+// Kmod returns the lab's vmedium.ko backend (for `vmctl status`: its
+// Summary says "kmod: live, 3 radios"), if the lab runs on kmod.
+func (l *Lab) Kmod() (*kmod.Backend, bool) {
+	b, ok := kmodBackends.Load(l)
+	if !ok {
+		return nil, false
+	}
+	return b.(*kmod.Backend), true
+}
+
+// KmodUsable reports whether vmedium.ko's VMEDIUM_RADIO family resolves
+// (the module is loaded), for "auto" backend selection.
+func KmodUsable() bool {
+	c, err := kmod.Dial()
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// upKmod builds the lab on vmedium.ko's interfaces: vmedium registers as the
+// module's medium (its interfaces become kmod radios driven by the Go
+// sta/ap), each configured node takes the module interface of the same
+// name (vw0, vw1, …), whose wiphy moves into the node's namespace; APs are
+// started and stations connected through nl80211 (`iw`), exactly as a user
+// would, so cfg80211 state is the real one.
+func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
+	if _, err := exec.LookPath("iw"); err != nil {
+		return fmt.Errorf("the kmod lab drives the interfaces with iw: not found (Debian package iw)")
+	}
+	c, err := kmod.Dial()
+	if err != nil {
+		return fmt.Errorf("%w: build and load it (make -C kmod && insmod kmod/vmedium.ko)", err)
+	}
+	b, err := kmod.New(l.m, c, kmod.Options{Logger: l.log})
+	if err != nil {
+		c.Close()
+		return err
+	}
+	l.OnClose(b.Close) // runs last: unregisters, every carrier drops
+	kmodBackends.Store(l, b)
+	l.OnClose(func() error { kmodBackends.Delete(l); return nil })
+	go func() {
+		if err := b.Run(l.Context()); err != nil && l.Context().Err() == nil {
+			l.log.Error("kmod medium stopped", "err", err)
+		}
+	}()
+
+	byName := map[string]*medium.Radio{}
+	var names []string
+	for _, r := range b.Radios() {
+		byName[r.Name()] = r
+		names = append(names, r.Name())
+	}
+	order := make([]int, 0, len(cfg.Radios))
+	for i, r := range cfg.Radios { // APs first: stations find them at once
+		if r.Role == RoleAP {
+			order = append(order, i)
+		}
+	}
+	for i, r := range cfg.Radios {
+		if r.Role != RoleAP {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rc := cfg.Radios[i]
+		r, ok := byName[rc.Name]
+		if !ok {
+			return fmt.Errorf("radio %s: vmedium.ko has no interface of that name (it has %s; load it with radios=N for more)",
+				rc.Name, strings.Join(names, ", "))
+		}
+		if err := upKmodRadio(l, b, rc, i, r); err != nil {
+			return fmt.Errorf("radio %s: %w", rc.Name, err)
+		}
+	}
+	return nil
+}
+
+func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio) error {
+	if rc.Position != nil {
+		if err := l.m.SetPosition(rc.Name, *rc.Position); err != nil {
+			return err
+		}
+	}
+	phy, err := kmodPhy(rc.Name)
+	if err != nil {
+		return err
+	}
+	idx, err := nl80211.WiphyIndex(phy)
+	if err != nil {
+		return fmt.Errorf("wiphy %s: %w", phy, err)
+	}
+	if err := nl80211.SetWiphyNetns(idx, filepath.Join(netnsutil.Dir, rc.Netns)); err != nil {
+		return err
+	}
+	// The module's radios go back to init_net when the namespace is
+	// deleted (they are NETNS_OK wiphys); nothing else to undo.
+	hw := r.Addr()
+	if err := setupInterface(rc, hw[:]); err != nil {
+		return err
+	}
+	iw := func(args ...string) error {
+		cmd := exec.Command("iw", args...)
+		var out []byte
+		err := netnsutil.Do(rc.Netns, func() error {
+			var e error
+			out, e = cmd.CombinedOutput()
+			return e
+		})
+		if err != nil {
+			return fmt.Errorf("iw %s in %s: %w: %s", strings.Join(args, " "), rc.Netns, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	ipUp := func() error {
+		// Only NETLINK_ROUTE (netnsutil.Handle opens every family and
+		// fails where xfrm_user is not loaded, as in the VM guest).
+		ns, err := netns.GetFromName(rc.Netns)
+		if err != nil {
+			return fmt.Errorf("open network namespace %s: %w", rc.Netns, err)
+		}
+		defer ns.Close()
+		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		if err != nil {
+			return fmt.Errorf("netlink handle in namespace %s: %w", rc.Netns, err)
+		}
+		defer h.Close()
+		link, err := h.LinkByName(rc.Name)
+		if err != nil {
+			return fmt.Errorf("find %s in %s: %w", rc.Name, rc.Netns, err)
+		}
+		return h.LinkSetUp(link)
+	}
+	node := &Node{Config: rc, Index: i, Radio: r}
+	if sr, ok := r.Port().(medium.StatusReporter); ok {
+		node.Status = sr.MACStatus
+	}
+	switch rc.Role {
+	case RoleAP:
+		if err := iw("dev", rc.Name, "set", "type", "__ap"); err != nil {
+			return err
+		}
+		if err := ipUp(); err != nil {
+			return err
+		}
+		freq, err := ChannelFreq(rc.Channel)
+		if err != nil {
+			return err
+		}
+		head := hex.EncodeToString(beaconHead(r.Addr(), rc.SSID))
+		if err := iw("dev", rc.Name, "ap", "start", rc.SSID, strconv.Itoa(int(freq)), "100", "2", "head", head); err != nil {
+			return err
+		}
+	case RoleSTA:
+		if err := iw("dev", rc.Name, "set", "type", "managed"); err != nil {
+			return err
+		}
+		if err := ipUp(); err != nil {
+			return err
+		}
+		connect := func() error { return iw("dev", rc.Name, "connect", rc.SSID) }
+		if err := connect(); err != nil {
+			return err
+		}
+		state := func() string {
+			if sr, ok := r.Port().(medium.StatusReporter); ok {
+				return sr.MACStatus().State
+			}
+			return ""
+		}
+		// cfg80211 does not retry a failed or lost connection (a
+		// supplicant does): the lab plays that part and connects
+		// again whenever the station has gone idle, so a deny/allow
+		// or a lost AP heals as with the other radio kinds.
+		go func() {
+			ctx := l.Context()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
+				}
+				if state() == "idle" {
+					if err := connect(); err != nil {
+						l.log.Debug("kmod reconnect", "radio", rc.Name, "err", err)
+					}
+				}
+			}
+		}()
+		node.Wait = func(ctx context.Context) error {
+			for state() != "associated" {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			return nil
+		}
+	default:
+		return fmt.Errorf("invalid role %q", rc.Role)
+	}
+	node.Host = b
+	l.AddNode(node)
+	ip := "no address"
+	if p, ok := rc.Prefix(); ok {
+		ip = p.String()
+	}
+	l.Progressf("%s: %s on vmedium.ko interface (%s) in %s, %s, channel %d, SSID %q", rc.Name, rc.Role, r.Addr(), rc.Netns, ip, rc.Channel, rc.SSID)
+	return nil
+}
+
+// kmodPhy returns the wiphy name of module interface vwN: vw_phyN.
+func kmodPhy(ifname string) (string, error) {
+	n, ok := strings.CutPrefix(ifname, "vw")
+	if _, err := strconv.Atoi(n); !ok || err != nil {
+		return "", fmt.Errorf("%q is not a vmedium.ko interface name (vw0, vw1, …)", ifname)
+	}
+	return "vw_phy" + n, nil
+}
+
+// beaconHead is the beacon head nl80211's START_AP requires (header, fixed
+// fields, SSID element). The module hands only SSID, channel and interval
+// to the Go AP, which builds the beacons actually sent.
+func beaconHead(bssid frames.MAC, ssid string) []byte {
+	h := []byte{0x80, 0, 0, 0} // beacon, duration 0
+	h = append(h, frames.Broadcast[:]...)
+	h = append(h, bssid[:]...)
+	h = append(h, bssid[:]...)
+	h = append(h, 0, 0)               // sequence
+	h = append(h, make([]byte, 8)...) // timestamp
+	h = append(h, 100, 0)             // beacon interval (TU)
+	h = append(h, 0x01, 0x00)         // capability: ESS
+	return frames.AppendSSID(h, ssid)
+}
