@@ -1,0 +1,196 @@
+package hwsim
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+
+	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/nl80211"
+)
+
+// SysfsClass lists one hwsimN device per kernel radio, whatever network
+// namespace its wiphy lives in (the device class is not namespaced).
+const SysfsClass = "/sys/class/mac80211_hwsim"
+
+// RadioIDs returns the ids of every existing hwsim radio.
+func RadioIDs() ([]int, error) {
+	ents, err := os.ReadDir(SysfsClass)
+	if err != nil {
+		return nil, fmt.Errorf("hwsim: list radios: %w", err)
+	}
+	var ids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(strings.TrimPrefix(e.Name(), "hwsim")); err == nil && strings.HasPrefix(e.Name(), "hwsim") {
+			ids = append(ids, n)
+		}
+	}
+	sort.Ints(ids)
+	return ids, nil
+}
+
+// allInterfaces dumps the wireless interfaces of the initial namespace and
+// of every named one (/run/netns/*), keyed by MAC.
+func allInterfaces() map[frames.MAC]nl80211.Interface {
+	out := map[frames.MAC]nl80211.Interface{}
+	add := func(ifs []nl80211.Interface) {
+		for _, i := range ifs {
+			if _, dup := out[i.MAC]; !dup {
+				out[i.MAC] = i
+			}
+		}
+	}
+	if ifs, err := nl80211.Interfaces(); err == nil {
+		add(ifs)
+	}
+	ents, _ := os.ReadDir("/run/netns")
+	for _, e := range ents {
+		if ifs, err := nl80211.InterfacesIn(filepath.Join("/run/netns", e.Name())); err == nil {
+			add(ifs)
+		}
+	}
+	return out
+}
+
+// Discover attaches every existing hwsim radio not served yet (attach mode:
+// radios from `modprobe mac80211_hwsim radios=N`, possibly moved into
+// namespaces with `iw phy … set netns`). A radio is named after its first
+// interface (the one with its default address 02:00:00:HH:LL:00, found by an
+// nl80211 dump of the initial and every named namespace), else hwsimN. It
+// returns how many radios it attached.
+func (b *Backend) Discover() (int, error) {
+	ids, err := RadioIDs()
+	if err != nil {
+		return 0, err
+	}
+	served := b.Served()
+	var ifs map[frames.MAC]nl80211.Interface
+	n := 0
+	for _, id := range ids {
+		if _, ok := served[id]; ok {
+			continue
+		}
+		b.mu.Lock()
+		ours := false
+		for name := range b.expect {
+			if b.expectID[name] == id {
+				ours = true
+			}
+		}
+		b.mu.Unlock()
+		if ours {
+			continue
+		}
+		if ifs == nil {
+			ifs = allInterfaces()
+		}
+		name, addr := fmt.Sprintf("hwsim%d", id), HwAddr(id)
+		if i, ok := ifs[VifAddr(id)]; ok {
+			name, addr = i.Name, i.MAC
+		}
+		if _, taken := b.m.Radio(name); taken {
+			name = fmt.Sprintf("%s-hwsim%d", name, id)
+		}
+		if _, err := b.Attach(id, name, HwAddr(id), addr); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// CreatedRadio is a radio made by CreateRadio.
+type CreatedRadio struct {
+	ID     int
+	Wiphy  string // wiphy name (RADIO_NAME)
+	HwAddr frames.MAC
+	Vif    frames.MAC // address of its first interface
+}
+
+// CreateRadio makes a kernel radio with HWSIM_CMD_NEW_RADIO named wiphy,
+// destroyed when the backend closes (DESTROY_RADIO_ON_CLOSE on the medium's
+// socket). The kernel answers with the new radio's id in the "error" field
+// of the ACK (a positive value); that quirk is handled here. The radio is not
+// served until Attach.
+func (b *Backend) CreateRadio(wiphy string) (CreatedRadio, error) {
+	b.mu.Lock()
+	b.expect[wiphy] = true
+	b.mu.Unlock()
+	ae := netlink.NewAttributeEncoder()
+	ae.String(AttrRadioName, wiphy)
+	ae.Flag(AttrDestroyRadioOnClose, true)
+	ae.Uint32(AttrChannels, 1)
+	data, err := ae.Encode()
+	if err != nil {
+		return CreatedRadio{}, err
+	}
+	id, err := b.newRadio(data)
+	if err != nil {
+		b.mu.Lock()
+		delete(b.expect, wiphy)
+		b.mu.Unlock()
+		return CreatedRadio{}, fmt.Errorf("hwsim: create radio %s: %w", wiphy, err)
+	}
+	b.mu.Lock()
+	b.expectID[wiphy] = id
+	b.mu.Unlock()
+	return CreatedRadio{ID: id, Wiphy: wiphy, HwAddr: HwAddr(id), Vif: VifAddr(id)}, nil
+}
+
+// newRadio sends NEW_RADIO and waits for its answer. The answer comes on
+// the medium socket, whose receive loop may be running, so the request is
+// sent with a sequence number and the loop hands the matching ACK over.
+func (b *Backend) newRadio(attrs []byte) (int, error) {
+	gm := genetlink.Message{Header: genetlink.Header{Command: CmdNewRadio, Version: FamilyVersion}, Data: attrs}
+	if !b.running.Load() {
+		_, err := b.gc.Execute(gm, b.family.ID, netlink.Request|netlink.Acknowledge)
+		return radioIDFromAck(err)
+	}
+	ch := make(chan error, 1)
+	b.waitMu.Lock()
+	seq := b.nextSeq()
+	b.waiters[seq] = ch
+	b.waitMu.Unlock()
+	data, err := gm.MarshalBinary()
+	if err != nil {
+		return 0, err
+	}
+	msg := netlink.Message{Header: netlink.Header{Type: netlink.HeaderType(b.family.ID),
+		Flags: netlink.Request | netlink.Acknowledge, Sequence: seq}, Data: data}
+	b.sendMu.Lock()
+	err = b.sendLocked([]netlink.Message{msg})
+	b.sendMu.Unlock()
+	if err != nil {
+		b.waitMu.Lock()
+		delete(b.waiters, seq)
+		b.waitMu.Unlock()
+		return 0, err
+	}
+	return radioIDFromAck(<-ch)
+}
+
+// radioIDFromAck decodes NEW_RADIO's answer: the id is the positive
+// "error" of the ACK (0 arrives as a plain ACK).
+func radioIDFromAck(err error) (int, error) {
+	if err == nil {
+		return 0, nil
+	}
+	var oe *netlink.OpError
+	if errors.As(err, &oe) {
+		var en syscall.Errno
+		if errors.As(oe.Err, &en) {
+			if id := -int(en); id > 0 {
+				return id, nil
+			}
+		}
+	}
+	return 0, err
+}

@@ -1,0 +1,171 @@
+package nl80211
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/vmedium/vmedium/frames"
+)
+
+// Interface is one wireless interface from an nl80211 interface dump.
+type Interface struct {
+	Name    string
+	Index   int
+	Wiphy   int
+	MAC     frames.MAC
+	FreqMHz uint32 // 0 when not on a channel
+}
+
+// Interfaces dumps the wireless interfaces of the calling thread's network
+// namespace (NL80211_CMD_GET_INTERFACE with NLM_F_DUMP).
+func Interfaces() ([]Interface, error) {
+	c, fam, err := dial()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	req := genetlink.Message{Header: genetlink.Header{Command: CmdGetInterface}}
+	msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: dump interfaces: %w", err)
+	}
+	out := make([]Interface, 0, len(msgs))
+	for _, m := range msgs {
+		ifc, err := decodeInterface(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("nl80211: decode interface: %w", err)
+		}
+		out = append(out, ifc)
+	}
+	return out, nil
+}
+
+func decodeInterface(b []byte) (Interface, error) {
+	var ifc Interface
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return ifc, err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case AttrIfname:
+			ifc.Name = ad.String()
+		case AttrIfindex:
+			ifc.Index = int(ad.Uint32())
+		case AttrWiphy:
+			ifc.Wiphy = int(ad.Uint32())
+		case AttrMAC:
+			copy(ifc.MAC[:], ad.Bytes())
+		case AttrWiphyFreq:
+			ifc.FreqMHz = ad.Uint32()
+		}
+	}
+	return ifc, ad.Err()
+}
+
+// InterfacesIn dumps the wireless interfaces of the network namespace at
+// nsPath (e.g. /run/netns/ns1).
+func InterfacesIn(nsPath string) ([]Interface, error) {
+	var out []Interface
+	err := inNetns(nsPath, func() error {
+		var err error
+		out, err = Interfaces()
+		return err
+	})
+	return out, err
+}
+
+// SetWiphyNetns moves wiphy (its index) and all its interfaces into the
+// network namespace at nsPath (NL80211_CMD_SET_WIPHY_NETNS with
+// NL80211_ATTR_NETNS_FD).
+func SetWiphyNetns(wiphy int, nsPath string) error {
+	f, err := os.Open(nsPath)
+	if err != nil {
+		return fmt.Errorf("nl80211: move wiphy %d: open netns: %w", wiphy, err)
+	}
+	defer f.Close()
+	c, fam, err := dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(AttrWiphy, uint32(wiphy))
+	ae.Uint32(AttrNetnsFD, uint32(f.Fd()))
+	data, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	req := genetlink.Message{Header: genetlink.Header{Command: CmdSetWiphyNetns}, Data: data}
+	if _, err := c.Execute(req, fam, netlink.Request|netlink.Acknowledge); err != nil {
+		return fmt.Errorf("nl80211: move wiphy %d to %s: %w", wiphy, nsPath, err)
+	}
+	return nil
+}
+
+// WiphyIndex returns the index of the wiphy named name, from sysfs
+// (/sys/class/ieee80211/NAME/index; visible in the wiphy's own netns).
+func WiphyIndex(name string) (int, error) {
+	b, err := os.ReadFile(filepath.Join("/sys/class/ieee80211", name, "index"))
+	if err != nil {
+		return 0, fmt.Errorf("nl80211: wiphy %s: %w", name, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("nl80211: wiphy %s: index %q: %w", name, b, err)
+	}
+	return n, nil
+}
+
+func dial() (*genetlink.Conn, uint16, error) {
+	c, err := genetlink.Dial(nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("nl80211: dial generic netlink: %w", err)
+	}
+	fam, err := c.GetFamily(FamilyName)
+	if err != nil {
+		c.Close()
+		return nil, 0, fmt.Errorf("nl80211: resolve family (is cfg80211 loaded?): %w", err)
+	}
+	return c, fam.ID, nil
+}
+
+// inNetns runs fn on a locked OS thread switched into the namespace at
+// nsPath ("" = current), restoring the original namespace afterwards. If
+// the restore fails the thread stays locked so the runtime discards it.
+func inNetns(nsPath string, fn func() error) error {
+	if nsPath == "" {
+		return fn()
+	}
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("nl80211: get current netns: %w", err)
+	}
+	defer orig.Close()
+	target, err := netns.GetFromPath(nsPath)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("nl80211: open netns %s: %w", nsPath, err)
+	}
+	defer target.Close()
+	if err := netns.Set(target); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("nl80211: enter netns %s: %w", nsPath, err)
+	}
+	ferr := fn()
+	if err := netns.Set(orig); err != nil {
+		return fmt.Errorf("nl80211: restore netns: %w", err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
