@@ -76,13 +76,23 @@ func putRecord(r *record) {
 	recordPool.Put(r)
 }
 
-// txPending is, in unfiltered mode, a transmitter's latest transmission
-// waiting for its first receiver's signal.
+// txPending is, in unfiltered mode, a transmitter's latest transmissions
+// waiting for their first receiver's signal. There are several slots because
+// one radio may transmit from several goroutines at once (an AP relays from
+// every station's reader thread): a second Transmit may start before the
+// first one's receiver has been reported.
 type txPending struct {
 	mu    sync.Mutex
+	slots [pendingSlots]pendingSlot
+}
+
+type pendingSlot struct {
 	rec   *record
 	ident *byte // &frame[0]: Transmitted and Received of one Transmit share the slice
 }
+
+// pendingSlots bounds the transmissions of one radio in flight at once.
+const pendingSlots = 4
 
 // Capture is a running capture. Create it with Start, end it with Stop.
 type Capture struct {
@@ -193,13 +203,34 @@ func (c *Capture) Transmitted(tx *medium.Radio, frame []byte, freq uint32) {
 		return
 	}
 	p := c.pendingFor(tx)
+	ident := &frame[0]
 	p.mu.Lock()
-	prev := p.rec
-	p.rec = newRecord(frame, now, txRadiotap(freq))
-	p.ident = &frame[0]
+	// Use the slot of an earlier transmission from the same buffer (it
+	// has finished: the buffer was reused), else a free slot, else the
+	// oldest one.
+	use := -1
+	for i := range p.slots {
+		if p.slots[i].rec != nil && p.slots[i].ident == ident {
+			use = i
+			break
+		}
+	}
+	if use < 0 {
+		for i := range p.slots {
+			if p.slots[i].rec == nil {
+				use = i
+				break
+			}
+			if use < 0 || p.slots[i].rec.ts.Before(p.slots[use].rec.ts) {
+				use = i
+			}
+		}
+	}
+	prev := p.slots[use].rec
+	p.slots[use] = pendingSlot{rec: newRecord(frame, now, txRadiotap(freq)), ident: ident}
 	p.mu.Unlock()
 	if prev != nil {
-		c.enqueue(prev) // the previous transmission had no receiver
+		c.enqueue(prev) // that earlier transmission had no receiver
 	}
 }
 
@@ -219,14 +250,20 @@ func (c *Capture) Received(tx, rx *medium.Radio, frame []byte, info medium.RxInf
 		return
 	}
 	p := v.(*txPending)
+	ident := &frame[0]
+	var rec *record
 	p.mu.Lock()
-	rec := p.rec
-	if rec == nil || p.ident != &frame[0] {
-		p.mu.Unlock()
+	for i := range p.slots {
+		if p.slots[i].rec != nil && p.slots[i].ident == ident {
+			rec = p.slots[i].rec
+			p.slots[i] = pendingSlot{}
+			break
+		}
+	}
+	p.mu.Unlock()
+	if rec == nil {
 		return // already written with an earlier receiver's signal
 	}
-	p.rec, p.ident = nil, nil
-	p.mu.Unlock()
 	rec.rt = rxRadiotap(info)
 	c.enqueue(rec)
 }
@@ -244,16 +281,19 @@ func (c *Capture) pendingFor(tx *medium.Radio) *txPending {
 func (c *Capture) flushPending(now time.Time, force bool) {
 	c.pending.Range(func(_, v any) bool {
 		p := v.(*txPending)
+		var out [pendingSlots]*record
 		p.mu.Lock()
-		rec := p.rec
-		if rec != nil && (force || now.Sub(rec.ts) >= pendingTimeout) {
-			p.rec, p.ident = nil, nil
-		} else {
-			rec = nil
+		for i := range p.slots {
+			if rec := p.slots[i].rec; rec != nil && (force || now.Sub(rec.ts) >= pendingTimeout) {
+				out[i] = rec
+				p.slots[i] = pendingSlot{}
+			}
 		}
 		p.mu.Unlock()
-		if rec != nil {
-			c.write(rec)
+		for _, rec := range out {
+			if rec != nil {
+				c.write(rec)
+			}
 		}
 		return true
 	})

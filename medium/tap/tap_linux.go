@@ -2,15 +2,26 @@
 // created inside the radio's network namespace, that carries Ethernet frames
 // between the namespace's IP stack and the radio's Go MAC (sta or ap).
 //
-// Frames the kernel sends on the TAP are read by one goroutine per device
-// and handed to the MAC (Sender.SendEthernet), which turns them into 802.11
-// data frames on the medium. Frames the MAC receives from the medium come
-// back as Ethernet through WriteEthernet, which the MAC uses as its uplink.
+// Frames the kernel sends on the TAP are read by the device's reader (its
+// own locked OS thread, see reader_linux.go) and handed to the MAC
+// (Sender.SendEthernet), which turns them into 802.11 data frames on the
+// medium. Frames the MAC receives from the medium come back as Ethernet
+// through WriteEthernet, which the MAC uses as its uplink.
 //
-// The device is created with github.com/songgao/water (IFF_TAP|IFF_NO_PI:
-// plain Ethernet frames, no packet-information prefix) and configured with
+// The device is created by opening /dev/net/tun with IFF_TAP|IFF_NO_PI
+// (plain Ethernet frames, no packet-information prefix) and configured with
 // github.com/vishvananda/netlink through a handle bound to the namespace.
 // It is not persistent: closing it removes the interface.
+//
+// Performance: frames are read and written with plain read(2) and write(2)
+// on the raw, non-blocking descriptor; the reader sleeps in poll(2) only
+// when the queue is empty. This is why the device is not opened with
+// github.com/songgao/water, the library the issue names for TAPs: water
+// wraps the descriptor in an *os.File, which registers it with Go's
+// netpoller; reads then park and wake goroutines through the runtime's
+// epoll thread and hand them between threads, a cost per burst of frames
+// on top of the syscalls themselves. Measured in BENCHMARKS.md ("Lab
+// throughput").
 package tap
 
 import (
@@ -18,13 +29,13 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
-	"github.com/songgao/water"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium/netnsutil"
@@ -78,16 +89,23 @@ type Stats struct {
 
 // Device is an open TAP device.
 type Device struct {
-	cfg  Config
-	ifce *water.Interface
-	f    *os.File
+	cfg Config
+	fd  int // the /dev/net/tun descriptor (non-blocking); -1 after Close
+
+	sender Sender        // set by Serve
+	wake   int           // eventfd that wakes the reader for Close
+	done   chan struct{} // closed when the reader has returned (if started)
+
+	// fdMu guards fd against Close: writers hold it shared so that the
+	// descriptor number is never closed (and possibly reused) under a
+	// write in progress.
+	fdMu sync.RWMutex
 
 	fromFrames, fromBytes, fromErrs, runts atomic.Uint64
 	toFrames, toBytes, toErrs              atomic.Uint64
 
 	closed    atomic.Bool
 	serveOnce sync.Once
-	done      chan struct{} // closed when the reader exits (if started)
 	started   atomic.Bool
 }
 
@@ -117,15 +135,12 @@ func Open(cfg Config) (*Device, error) {
 	if cfg.MAC.IsGroup() || cfg.MAC.IsZero() {
 		return nil, fmt.Errorf("invalid hardware address %s for %s: accepted is a unicast, non-zero address", cfg.MAC, cfg.Name)
 	}
-	var ifce *water.Interface
+	fd := -1
 	create := func() error {
-		var err error
 		// The TAP is created in the namespace of the thread that opens
 		// /dev/net/tun and issues TUNSETIFF, hence netnsutil.Do.
-		ifce, err = water.New(water.Config{
-			DeviceType:             water.TAP,
-			PlatformSpecificParams: water.PlatformSpecificParams{Name: cfg.Name},
-		})
+		var err error
+		fd, err = openTap(cfg.Name)
 		return err
 	}
 	var err error
@@ -137,17 +152,38 @@ func Open(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create tap %s in namespace %q: %w", cfg.Name, cfg.Netns, err)
 	}
-	f, ok := ifce.ReadWriteCloser.(*os.File)
-	if !ok {
-		ifce.Close()
-		return nil, fmt.Errorf("create tap %s: unexpected device handle %T", cfg.Name, ifce.ReadWriteCloser)
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("create tap %s: eventfd: %w", cfg.Name, err)
 	}
-	d := &Device{cfg: cfg, ifce: ifce, f: f, done: make(chan struct{})}
+	d := &Device{cfg: cfg, fd: fd, wake: wake, done: make(chan struct{})}
 	if err := d.configure(); err != nil {
-		ifce.Close()
+		syscall.Close(fd)
+		syscall.Close(wake)
 		return nil, err
 	}
 	return d, nil
+}
+
+// openTap creates the TAP device name in the calling thread's namespace and
+// returns its non-blocking descriptor (close-on-exec, never registered with
+// Go's netpoller; see the package comment for why).
+func openTap(name string) (int, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /dev/net/tun: %w", err)
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err == nil {
+		ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+		err = unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("TUNSETIFF %s: %w", name, err)
+	}
+	return fd, nil
 }
 
 func (d *Device) configure() error {
@@ -199,7 +235,21 @@ func (d *Device) WriteEthernet(eth []byte) error {
 	if d.closed.Load() {
 		return ErrClosed
 	}
-	if _, err := d.f.Write(eth); err != nil {
+	d.fdMu.RLock()
+	if d.fd < 0 {
+		d.fdMu.RUnlock()
+		return ErrClosed
+	}
+	_, err := writeFd(d.fd, eth)
+	if err == syscall.EAGAIN {
+		// The descriptor is non-blocking for the reader; a TAP write
+		// only fails so when its socket's send buffer is full (INT_MAX
+		// by default, so practically never): wait once.
+		unix.Poll([]unix.PollFd{{Fd: int32(d.fd), Events: unix.POLLOUT}}, 100)
+		_, err = writeFd(d.fd, eth)
+	}
+	d.fdMu.RUnlock()
+	if err != nil {
 		d.toErrs.Add(1)
 		return fmt.Errorf("write to tap %s: %w", d.cfg.Name, err)
 	}
@@ -213,40 +263,11 @@ func (d *Device) WriteEthernet(eth []byte) error {
 // kernel (up to the interface's txqueuelen).
 func (d *Device) Serve(s Sender) {
 	d.serveOnce.Do(func() {
+		d.sender = s
 		d.started.Store(true)
-		go d.readLoop(s)
+		addProc(1)
+		go d.readLoop()
 	})
-}
-
-func (d *Device) readLoop(s Sender) {
-	defer close(d.done)
-	// One buffer for the device's lifetime: SendEthernet is synchronous
-	// and copies what it keeps, so the next read may reuse it.
-	buf := make([]byte, readBufSize)
-	for {
-		n, err := d.f.Read(buf)
-		if err != nil {
-			if d.closed.Load() || errors.Is(err, os.ErrClosed) {
-				return
-			}
-			d.fromErrs.Add(1)
-			// A device that was unregistered under us (its namespace
-			// deleted) answers EBADFD or EIO forever: stop reading.
-			if errors.Is(err, syscall.EBADFD) || errors.Is(err, syscall.EIO) {
-				return
-			}
-			continue
-		}
-		if n < ethHeaderLen {
-			d.runts.Add(1)
-			continue
-		}
-		d.fromFrames.Add(1)
-		d.fromBytes.Add(uint64(n))
-		if err := s.SendEthernet(buf[:n]); err != nil {
-			d.fromErrs.Add(1)
-		}
-	}
 }
 
 // Stats returns the device's counters.
@@ -258,17 +279,50 @@ func (d *Device) Stats() Stats {
 	}
 }
 
-// Close removes the interface and stops the reader (waiting for it).
+// Close stops the reader (waking it and waiting for it) and closes the
+// descriptor, which removes the interface.
 func (d *Device) Close() error {
 	if d.closed.Swap(true) {
 		return nil
 	}
-	err := d.ifce.Close()
 	if d.started.Load() {
+		unix.Write(d.wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) // eventfd += 1 (little-endian u64)
 		<-d.done
+		addProc(-1)
 	}
+	d.fdMu.Lock()
+	err := syscall.Close(d.fd)
+	d.fd = -1
+	d.fdMu.Unlock()
+	syscall.Close(d.wake)
 	if err != nil {
 		return fmt.Errorf("close tap %s: %w", d.cfg.Name, err)
 	}
 	return nil
+}
+
+// readFd and writeFd are read(2) and write(2) on the raw descriptor,
+// without *os.File's poller and locking. They use syscall.RawSyscall: the
+// descriptor is non-blocking, so they never sleep, and skipping the
+// runtime's syscall bookkeeping keeps the P with the reader for a whole
+// burst of frames (the runtime would otherwise hand it to another thread
+// during a long write, which runs the receiver's TCP stack, and the reader
+// would have to win a P back).
+func readFd(fd int, b []byte) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+func writeFd(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }
