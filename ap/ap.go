@@ -37,16 +37,11 @@ import (
 	"github.com/vmedium/vmedium/medium"
 )
 
-// Uplink is the AP's host side: Ethernet frames going up its stack.
-type Uplink interface {
-	WriteEthernet(eth []byte) error
-}
+// Uplink is the AP's host side (medium.Uplink).
+type Uplink = medium.Uplink
 
 // UplinkFunc adapts a function to Uplink.
-type UplinkFunc func(eth []byte) error
-
-// WriteEthernet calls f.
-func (f UplinkFunc) WriteEthernet(eth []byte) error { return f(eth) }
+type UplinkFunc = medium.UplinkFunc
 
 // TU is one 802.11 time unit (1024 µs).
 const TU = 1024 * time.Microsecond

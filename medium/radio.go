@@ -42,6 +42,19 @@ type PortFunc func(frame []byte, rx RxInfo) error
 // Deliver calls f.
 func (f PortFunc) Deliver(frame []byte, rx RxInfo) error { return f(frame, rx) }
 
+// Uplink is the host side of a userspace MAC (sta, ap): Ethernet frames
+// going up the radio's stack, e.g. into its TAP device or, for kmod radios,
+// into the kernel interface.
+type Uplink interface {
+	WriteEthernet(eth []byte) error
+}
+
+// UplinkFunc adapts a function to Uplink.
+type UplinkFunc func(eth []byte) error
+
+// WriteEthernet calls f.
+func (f UplinkFunc) WriteEthernet(eth []byte) error { return f(eth) }
+
 // MACStatus is what a radio's MAC (sta, ap, kernel) reports about itself for
 // `vmctl radios`. Ports that have one implement StatusReporter.
 type MACStatus struct {

@@ -28,16 +28,11 @@ import (
 	"github.com/vmedium/vmedium/medium"
 )
 
-// Uplink is the station's host side: Ethernet frames going up its stack.
-type Uplink interface {
-	WriteEthernet(eth []byte) error
-}
+// Uplink is the station's host side (medium.Uplink).
+type Uplink = medium.Uplink
 
 // UplinkFunc adapts a function to Uplink.
-type UplinkFunc func(eth []byte) error
-
-// WriteEthernet calls f.
-func (f UplinkFunc) WriteEthernet(eth []byte) error { return f(eth) }
+type UplinkFunc = medium.UplinkFunc
 
 // Defaults for zero Config fields.
 const (
