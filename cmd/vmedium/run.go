@@ -16,11 +16,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
+	"github.com/vmedium/vmedium/medium/hwsim"
 )
+
+// hwsimLab is a running lab (or attachment) on mac80211_hwsim radios: its
+// backend's counters (socket overruns, …) join the metrics.
+type hwsimLab interface {
+	Hwsim() (*hwsim.Backend, bool)
+}
 
 // runFlags are `vmedium run`'s flags.
 type runFlags struct {
@@ -31,6 +39,7 @@ type runFlags struct {
 	stateDir    string
 	reset       bool
 	reuseNetns  bool
+	attach      bool
 	metricsAddr string
 	logLevel    string
 }
@@ -46,6 +55,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&f.stateDir, "state-dir", control.DefaultStateDir, "runtime state `DIR`")
 	fs.BoolVar(&f.reset, "reset", false, "start clean: forget the saved runtime state")
 	fs.BoolVar(&f.reuseNetns, "reuse-netns", false, "use network namespaces that already exist")
+	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the mac80211_hwsim radios that already exist\n"+
+		"(modprobe mac80211_hwsim radios=N; iw phy PHY set netns …) and those created later,\n"+
+		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend hwsim or auto")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +73,17 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	if _, err := parseLevel(f.logLevel); err != nil {
 		return nil, err
+	}
+	if f.attach {
+		switch {
+		case f.backend != "auto" && f.backend != "hwsim":
+			return nil, fmt.Errorf("--attach serves existing mac80211_hwsim radios: it works with --backend hwsim (or auto), not --backend %s", f.backend)
+		case f.config != "":
+			return nil, errors.New("--attach builds no lab, so --config has nothing to describe: drop one of them")
+		case f.reuseNetns:
+			return nil, errors.New("--attach creates no namespaces, so --reuse-netns has no meaning: drop it")
+		}
+		f.backend = "hwsim"
 	}
 	if f.metricsAddr == "off" {
 		f.metricsAddr = ""
@@ -169,17 +192,23 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr io.Writer) error {
-	cfg, err := loadLabConfig(f.config)
-	if err != nil {
-		return err
-	}
-	backend, why, err := chooseBackend(f.backend, checkKinds())
-	if err != nil {
-		return err
+	m := medium.New(medium.Options{Seed: f.seed})
+	// up brings up the radios once the control API listens.
+	up := func() (runningLab, error) { return attachHwsim(m, log) }
+	backend, why := "hwsim", "backend hwsim (--attach: serving the radios that exist)"
+	if !f.attach {
+		cfg, err := loadLabConfig(f.config)
+		if err != nil {
+			return err
+		}
+		if backend, why, err = chooseBackend(f.backend, checkKinds()); err != nil {
+			return err
+		}
+		up = func() (runningLab, error) {
+			return upLab(ctx, cfg, m, backend, f.stateDir, f.reuseNetns, log, stderr)
+		}
 	}
 	fmt.Fprintln(stderr, why)
-
-	m := medium.New(medium.Options{Seed: f.seed})
 	sf, err := control.OpenState(f.stateDir)
 	if err != nil {
 		return err
@@ -203,6 +232,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	sctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var served []chan error
+	var reg *prometheus.Registry
 
 	if f.metricsAddr != "" {
 		ln, err := net.Listen("tcp", f.metricsAddr)
@@ -210,7 +240,8 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 			return fmt.Errorf("metrics: %w", err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(medium.NewRegistry(m), promhttp.HandlerOpts{}))
+		reg = medium.NewRegistry(m)
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(ln) }()
@@ -243,13 +274,18 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}()
 	log.Info("control API", "socket", f.socket)
 
-	l, err := upLab(ctx, cfg, m, backend, f.stateDir, f.reuseNetns, log, stderr)
+	l, err := up()
 	if err != nil {
 		cancel()
 		<-ctrlDone
 		return err
 	}
 	live.Store(medium.Kind(backend))
+	if h, ok := l.(hwsimLab); ok && reg != nil {
+		if b, ok := h.Hwsim(); ok {
+			reg.MustRegister(hwsim.NewCollector(b))
+		}
+	}
 	if saved != nil {
 		if err := m.Restore(mergeState(m.State(), *saved)); err != nil {
 			log.Warn("saved runtime state not restored (start with --reset to drop it)", "file", sf.Path(), "err", err)

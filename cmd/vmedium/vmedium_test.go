@@ -78,6 +78,10 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--metrics-addr", "9380"}, `invalid --metrics-addr "9380"`},
 		{[]string{"--seed", "x"}, `invalid value "x" for flag -seed`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--attach", "--backend", "tap"}, "--attach serves existing mac80211_hwsim radios: it works with --backend hwsim (or auto), not --backend tap"},
+		{[]string{"--attach", "--backend", "kmod"}, "not --backend kmod"},
+		{[]string{"--attach", "--config", "lab.yaml"}, "--attach builds no lab, so --config has nothing to describe"},
+		{[]string{"--attach", "--reuse-netns"}, "--attach creates no namespaces, so --reuse-netns has no meaning"},
 	} {
 		var o, e bytes.Buffer
 		if code := dispatch(append([]string{"run"}, c.args...), &o, &e); code != 2 || !strings.Contains(e.String(), c.want) {
@@ -87,6 +91,14 @@ func TestRunFlagErrors(t *testing.T) {
 	f, err := parseRunFlags([]string{"--metrics-addr", "off", "--reset", "--seed", "42"}, &bytes.Buffer{})
 	if err != nil || f.metricsAddr != "" || !f.reset || f.seed != 42 || f.socket != "/run/vmedium/vmedium.sock" || f.stateDir != "/var/lib/vmedium" {
 		t.Fatalf("flags %+v %v", f, err)
+	}
+	f, err = parseRunFlags([]string{"--attach"}, &bytes.Buffer{})
+	if err != nil || !f.attach || f.backend != "hwsim" {
+		t.Fatalf("--attach: flags %+v %v, want attach with backend hwsim", f, err)
+	}
+	var o, e bytes.Buffer
+	if code := dispatch([]string{"run", "-h"}, &o, &e); code != 0 || !strings.Contains(e.String(), "-attach") {
+		t.Errorf("run -h: exit %d, help without -attach:\n%s", code, e.String())
 	}
 }
 

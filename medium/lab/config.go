@@ -48,8 +48,13 @@ type Config struct {
 
 // RadioConfig is one radio and its interface.
 type RadioConfig struct {
-	Name     string           `yaml:"name"`              // interface and radio name, e.g. vw0
-	Role     string           `yaml:"role"`              // ap | sta
+	Name string `yaml:"name"` // interface and radio name, e.g. vw0
+	Role string `yaml:"role"` // ap | sta
+	// Kind is this radio's kind (tap | hwsim | kmod) when it differs from
+	// the lab's backend: one lab, one medium, mixed radios (e.g. a
+	// userspace AP on a TAP radio serving a kernel hwsim station). "" =
+	// the lab's backend (vmedium run --backend).
+	Kind     string           `yaml:"kind,omitempty"`
 	Netns    string           `yaml:"netns"`             // network namespace, e.g. ns0
 	SSID     string           `yaml:"ssid"`              // offered (ap) or wanted (sta)
 	Channel  int              `yaml:"channel"`           // 2.4 GHz channel 1..14
@@ -235,6 +240,11 @@ func (c *Config) Validate() error {
 		case RoleAP, RoleSTA:
 		default:
 			return bad(p+".role", "%s: invalid role %q: accepted is ap or sta", who, r.Role)
+		}
+		switch r.Kind {
+		case "", "tap", "hwsim", "kmod":
+		default:
+			return bad(p+".kind", "%s: invalid kind %q: accepted is tap, hwsim or kmod (or none: the lab's backend)", who, r.Kind)
 		}
 		if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)

@@ -42,8 +42,9 @@ func (l *Lab) Hwsim() (*hwsim.Backend, bool) {
 // daemons: vmedium registers as the hwsim medium, creates one radio per
 // configured node (destroyed when vmedium's socket closes), moves each wiphy
 // into the node's namespace, names its interface after the node, gives it
-// its address, and runs hostapd (WPA2-PSK) for APs and wpa_supplicant for
-// stations, with configurations generated in the state directory.
+// its address, and runs hostapd for APs and wpa_supplicant for stations
+// (WPA2-PSK with the config's passphrase, an open network without one), with
+// configurations generated in the state directory.
 func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 	var missing []string
 	for bin, pkg := range map[string]string{"hostapd": "hostapd", "wpa_supplicant": "wpasupplicant"} {
@@ -55,8 +56,8 @@ func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		return fmt.Errorf("the hwsim lab runs real Wi-Fi daemons; not found: %s: install them (apt-get install hostapd wpasupplicant) or use --backend tap",
 			strings.Join(missing, ", "))
 	}
-	if n := len(cfg.Passphrase); n < 8 || n > 63 {
-		return fmt.Errorf("invalid passphrase of %d characters in the lab config: WPA2-PSK accepts 8 to 63", n)
+	if n := len(cfg.Passphrase); n != 0 && (n < 8 || n > 63) {
+		return fmt.Errorf("invalid passphrase of %d characters in the lab config: WPA2-PSK accepts 8 to 63 (none: an open network)", n)
 	}
 	b, err := hwsim.Open(l.m, hwsim.Options{Logger: l.log})
 	if err != nil {
@@ -263,11 +264,14 @@ ssid=%s
 hw_mode=g
 channel=%d
 auth_algs=1
-wpa=2
+`, rc.Name, d.ctrl, rc.SSID, rc.Channel)
+	if pass != "" {
+		conf += fmt.Sprintf(`wpa=2
 wpa_key_mgmt=WPA-PSK
 rsn_pairwise=CCMP
 wpa_passphrase=%s
-`, rc.Name, d.ctrl, rc.SSID, rc.Channel, pass)
+`, pass)
+	}
 	path := filepath.Join(d.dir, rc.Name+"-hostapd.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		return err
@@ -295,17 +299,16 @@ wpa_passphrase=%s
 func (d *daemon) startWpa(rc RadioConfig, pass string) error {
 	d.ctrl = filepath.Join(d.dir, "wpa-"+rc.Name)
 	freq := rc.FreqMHz()
+	sec := "\tkey_mgmt=NONE\n"
+	if pass != "" {
+		sec = fmt.Sprintf("\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=CCMP\n\tgroup=CCMP\n\tpsk=\"%s\"\n", pass)
+	}
 	conf := fmt.Sprintf(`ctrl_interface=%s
 network={
 	ssid="%s"
-	key_mgmt=WPA-PSK
-	proto=RSN
-	pairwise=CCMP
-	group=CCMP
-	psk="%s"
-	scan_freq=%d
+%s	scan_freq=%d
 }
-`, d.ctrl, rc.SSID, pass, freq)
+`, d.ctrl, rc.SSID, sec, freq)
 	path := filepath.Join(d.dir, rc.Name+"-wpa_supplicant.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		return err

@@ -167,8 +167,17 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		l.createdNS = append(l.createdNS, ns)
 		l.mu.Unlock()
 	}
-	if err := fn(ctx, l, cfg, opt); err != nil {
-		return fail(fmt.Errorf("%s backend: %w", name, err))
+	for _, part := range splitByKind(cfg, name) {
+		bfn := fn
+		if part.kind != name {
+			var ok bool
+			if bfn, ok = backends[part.kind]; !ok {
+				return fail(fmt.Errorf("radios of kind %s (%s): backend %q is not available in this build", part.kind, strings.Join(part.cfg.RadioNames(), ", "), part.kind))
+			}
+		}
+		if err := bfn(ctx, l, part.cfg, opt); err != nil {
+			return fail(fmt.Errorf("%s backend: %w", part.kind, err))
+		}
 	}
 	if err := l.applyLinks(); err != nil {
 		return fail(err)
@@ -177,6 +186,61 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		return fail(err)
 	}
 	return l, nil
+}
+
+// kindPart is the radios of one kind of a (possibly mixed) lab.
+type kindPart struct {
+	kind string
+	cfg  *Config
+}
+
+// splitByKind groups the radios by their kind (RadioConfig.Kind, "" = the
+// lab's backend): the lab's backend first, then the other kinds in the
+// order they first appear. Stations may belong to an AP of another kind:
+// Up waits for associations only after every part is up. A lab without
+// per-radio kinds is one part, cfg itself. Each part is a copy of cfg with
+// only its radios (default MACs pinned to their index in the whole lab);
+// Up applies links and deny pairs afterwards.
+func splitByKind(cfg *Config, backend string) []kindPart {
+	kindOf := func(r RadioConfig) string {
+		if r.Kind == "" {
+			return backend
+		}
+		return r.Kind
+	}
+	mixed := false
+	for _, r := range cfg.Radios {
+		if kindOf(r) != backend {
+			mixed = true
+		}
+	}
+	if !mixed {
+		return []kindPart{{backend, cfg}}
+	}
+	var parts []kindPart
+	idx := map[string]int{}
+	add := func(k string) {
+		if _, ok := idx[k]; !ok {
+			idx[k] = len(parts)
+			sub := *cfg
+			sub.Radios, sub.Links, sub.Deny = nil, nil, nil
+			parts = append(parts, kindPart{k, &sub})
+		}
+	}
+	add(backend)
+	for i, r := range cfg.Radios {
+		k := kindOf(r)
+		add(k)
+		if r.MAC == "" {
+			// Keep the default address of the radio's place in the whole
+			// lab, not in its part.
+			if hw, err := r.HWAddr(i); err == nil {
+				r.MAC = hw.String()
+			}
+		}
+		parts[idx[k]].cfg.Radios = append(parts[idx[k]].cfg.Radios, r)
+	}
+	return parts
 }
 
 func chooseBackend(b string) (string, BackendFunc, error) {

@@ -46,7 +46,10 @@ if [ $# -gt 0 ]; then
 	scenarios=("$@")
 else
 	scenarios=()
-	for f in "$HERE"/scenarios/*.sh; do [ -f "$f" ] && scenarios+=("$(basename "$f" .sh)"); done
+	for f in "$HERE"/scenarios/*.sh; do
+		case "$f" in *.host.sh) continue ;; esac # host-side checks run.sh runs after NAME.sh
+		[ -f "$f" ] && scenarios+=("$(basename "$f" .sh)")
+	done
 fi
 
 passed=0 failed=0 skipped=0

@@ -20,7 +20,8 @@
 # Exit codes: the scenario's own (0 pass, 77 skipped, other = failure); 124
 # the guest ran past --timeout; 125 the guest reported no exit code (kernel
 # panic, /init crash); 126 the harness could not prepare the run; 123 the
-# scenario passed but a file it exported arrived corrupt.
+# scenario passed but a file it exported arrived corrupt; 122 the scenario
+# passed but its host check (NAME.host.sh) failed.
 #
 # The guest's full dmesg is filed as tests/vm/out/<scenario>/dmesg.txt.
 # Guest → host files: lines `VM-FILE-BEGIN name` … base64 … `VM-FILE-END name
@@ -32,7 +33,13 @@
 #   VMEDIUM_VM_MODDIR (.ko files for /vm/modules, default tests/vm/out/modules),
 #   VMEDIUM_VM_QUIET=1 (console only to the log file), VMEDIUM_VM_MEM (MiB,
 #   default 1024), VMEDIUM_VM_SMP (default 2), VMEDIUM_VM_APPEND (extra kernel
-#   command line).
+#   command line; no_timer_check is always given: a loaded TCG host made one
+#   boot panic "IO-APIC + timer doesn't work").
+#
+# Host-side checks: when scenarios/NAME.host.sh exists next to a scenario
+# NAME.sh that passed, run.sh runs it on the host with the scenario's out
+# directory (tests/vm/out/NAME) as its argument; its failure fails the
+# scenario (exit code 122), e.g. tshark decoding an exported pcap.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -149,7 +156,7 @@ say "booting $name (kernel $kver, timeout ${timeout_s}s, log $logf)"
 t_boot=$(date +%s.%N)
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VMEDIUM_VM_MEM:-1024}" -smp "${VMEDIUM_VM_SMP:-2}"
 	-nographic -no-reboot -nic none -kernel "$kernel" -initrd "$work/initrd.cpio.gz"
-	-append "console=ttyS0 panic=-1 quiet ${VMEDIUM_VM_APPEND:-}")
+	-append "console=ttyS0 panic=-1 quiet no_timer_check ${VMEDIUM_VM_APPEND:-}")
 set +e
 if [ "${VMEDIUM_VM_QUIET:-0}" = 1 ]; then
 	timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$logf" 2>&1
@@ -202,5 +209,16 @@ if [ -z "$rc" ]; then
 	exit 125
 fi
 [ "$ferr" = 0 ] || { [ "$rc" != 0 ] || rc=123; }
+hostcheck="${script%.sh}.host.sh"
+if [ "$rc" = 0 ] && [ -f "$hostcheck" ]; then
+	say "host check $(basename "$hostcheck") $filesdir"
+	if ! bash "$hostcheck" "$filesdir" >"$work/hostcheck.out" 2>&1; then
+		sed 's/^/vm: host check: /' "$work/hostcheck.out" >&2
+		say "scenario $name passed in the guest but its host check failed"
+		rc=122
+	else
+		sed 's/^/vm: host check: /' "$work/hostcheck.out" >&2
+	fi
+fi
 say "scenario $name exit code $rc; $timing"
 exit "$rc"

@@ -1,22 +1,31 @@
 #!/bin/sh
-# hwsim-attach: issue 4 acceptance items 6, 8 and 9. Radios from
-# `modprobe mac80211_hwsim radios=3`, moved into ns0..ns2 by hand, hostapd
-# and wpa_supplicant started here; the medium attaches to them (names from
-# their interfaces: wlan0..wlan2).
-#   6: association, pings, `deny -s wlan1 -d wlan2` through the medium
-#   9: a capture decoded by tshark on the host (exported as hwsim-attach.pcap)
-#   8: kill -9 → kernel falls back (dmesg) → a new medium attaches again,
-#      traffic flows through it and the deny rule is restored
-# Driver: the backend's test driver hwsimd (VMEDIUM_VM_BINDIR) until
-# cmd/vmedium serves the hwsim backend.
+# hwsim-attach: issue 4 acceptance items 6, 8 and 9 through the product.
+# Radios from `modprobe mac80211_hwsim radios=3`, moved into ns0..ns2 by
+# hand, hostapd and wpa_supplicant started here; `vmedium run --backend
+# hwsim --attach` serves them (names from their interfaces: wlan0..wlan2)
+# and `vmctl` drives it.
+#   6: association, pings, `vmctl deny -s wlan1 -d wlan2` through the medium
+#   9: `vmctl capture` → hwsim-attach.pcap, exported; hwsim-attach.host.sh
+#      has tshark on the host decode it (no malformed frames; beacons, EAPOL
+#      and protected data present)
+#   8: kill -9 → kernel falls back (dmesg) → a new `vmedium run --attach`
+#      attaches again, traffic flows through it and the deny rule is restored
+# vm-timeout: 360
 . /vm/lib.sh
 
 SOCK=/run/vmedium/vmedium.sock
 STATE=/run/vmedium
+METRICS=127.0.0.1:9380
 PSK=vmedium-passphrase
-command -v hwsimd >/dev/null || skip "hwsimd not in the guest (build medium/hwsim/cmd/hwsimd into VMEDIUM_VM_BINDIR)"
-ctl() { hwsimd ctl -sock "$SOCK" "$@"; }
-txsum() { ctl radios | awk -F': ' '/"tx_frames"/ { gsub(/,/, "", $2); s += $2 } END { print s + 0 }'; }
+ctl() { vmctl --socket "$SOCK" "$@"; }
+txsum() { ctl --json radios | awk -F': ' '/"tx_frames"/ { gsub(/,/, "", $2); s += $2 } END { print s + 0 }'; }
+metric() { wget -qO- "http://$METRICS/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# bad combinations are refused before anything happens
+vmedium run --attach --backend tap --state-dir "$STATE" >"$VM_WORK/badcombo.out" 2>&1
+rc=$?
+assert_eq "$rc" 2 "exit code of vmedium run --attach --backend tap"
+assert_contains "$(cat "$VM_WORK/badcombo.out")" "--attach serves existing mac80211_hwsim radios" "--attach --backend tap error"
 
 hwsim_load 3
 ns_add ns0 ns1 ns2
@@ -27,14 +36,18 @@ for i in 0 1 2; do
 done
 
 start_medium() {
-	hwsimd attach -sock "$SOCK" -state "$STATE" >"$VM_WORK/hwsimd-$1.log" 2>&1 &
+	vmedium run --backend hwsim --attach --socket "$SOCK" --state-dir "$STATE" --metrics-addr "$METRICS" \
+		>"$VM_WORK/vmedium-$1.out" 2>"$VM_WORK/vmedium-$1.log" &
 	VM_PID=$!
-	wait_for 30 grep -q '^READY' "$VM_WORK/hwsimd-$1.log"
-	wait_for 10 test -S "$SOCK"
-	cat "$VM_WORK/hwsimd-$1.log"
+	wait_for 30 grep -q '^vmedium is running' "$VM_WORK/vmedium-$1.out"
+	cat "$VM_WORK/vmedium-$1.out"
 }
 start_medium 1
-assert_contains "$(cat "$VM_WORK/hwsimd-1.log")" "attached 3 radios" "attach output"
+assert_contains "$(cat "$VM_WORK/vmedium-1.out")" "attached to 3 mac80211_hwsim radios" "attach output"
+for i in 0 1 2; do
+	assert_contains "$(cat "$VM_WORK/vmedium-1.out")" "wlan$i: hwsim radio" "attach output"
+done
+assert_contains "$(ctl status)" "hwsim: live, 3 radios" "vmctl status"
 
 start_hostapd ns0 wlan0 vmedium 6 "$PSK"
 start_wpa ns1 wlan1 vmedium "$PSK" 2437
@@ -53,21 +66,24 @@ for src in 1 2 3; do
 done
 tx1="$(txsum)"
 [ "$tx1" -gt "$tx0" ] || fail "medium counters did not grow ($tx0 -> $tx1)"
-ctl deny wlan1 wlan2 >/dev/null || fail "ctl deny wlan1 wlan2"
-assert_eq "$(ping_loss ns1 10.0.0.3 5)" 100 "ns1 -> 10.0.0.3 with wlan1 denied at wlan2"
+assert_ge "$(metric vmedium_hwsim_frames_received_total)" 1 "vmedium_hwsim_frames_received_total"
+ctl deny -s wlan1 -d wlan2 || fail "vmctl deny -s wlan1 -d wlan2"
+loss="$(ping_loss ns1 10.0.0.3 5)"
+assert_eq "$loss" 100 "ns1 -> 10.0.0.3 with wlan1 denied at wlan2"
+vm_metric attach_deny_loss "$loss" %
 ping_ok ns1 10.0.0.1 5
 log "attach mode: pings and deny hold"
 
 # 9: capture with beacons, EAPOL (a reassociation) and protected data
-ctl capture - 6 "$VM_WORK/hwsim-attach.pcap" >"$VM_WORK/capture-stats.json" &
+ctl capture -o "$VM_WORK/hwsim-attach.pcap" -t 6s >"$VM_WORK/capture.txt" 2>&1 &
 cap=$!
 sleep 1
 in_ns ns2 wpa_cli -p /run/wpa_supplicant -i wlan2 reassociate
 sleep 1
 wait_wpa_completed 10 ns2 wlan2
 ping_ok ns2 10.0.0.1 3
-wait "$cap" || fail "capture failed: $(cat "$VM_WORK/capture-stats.json")"
-cat "$VM_WORK/capture-stats.json"
+wait "$cap" || fail "capture failed: $(cat "$VM_WORK/capture.txt")"
+cat "$VM_WORK/capture.txt"
 assert_ge "$(wc -c <"$VM_WORK/hwsim-attach.pcap")" 1000 "capture size"
 vm_export_file "$VM_WORK/hwsim-attach.pcap"
 
@@ -77,18 +93,25 @@ wait "$VM_PID" 2>/dev/null
 wait_for 10 dmesg_has 'switching to perfect channel medium'
 ping_ok ns1 10.0.0.3 3 # the kernel's own medium knows no deny rules
 start_medium 2
-assert_contains "$(cat "$VM_WORK/hwsimd-2.log")" "restored state" "restart output"
-assert_contains "$(ctl denylist)" '"wlan2"' "deny list after restart"
+assert_contains "$(cat "$VM_WORK/vmedium-2.log")" "restored runtime state" "restart log"
+assert_contains "$(ctl --json deny)" '"wlan2"' "deny list after restart"
 tx2="$(txsum)"
-assert_eq "$(ping_loss ns1 10.0.0.3 5)" 100 "ns1 -> 10.0.0.3 after restart (deny restored)"
+loss="$(ping_loss ns1 10.0.0.3 5)"
+assert_eq "$loss" 100 "ns1 -> 10.0.0.3 after restart (deny restored)"
 ping_ok ns1 10.0.0.1 5
 tx3="$(txsum)"
 [ "$tx3" -gt "$tx2" ] || fail "traffic does not flow through the new medium ($tx2 -> $tx3)"
-ctl clear >/dev/null
+vm_metric attach_restart_tx_frames "$((tx3 - tx2))" frames
+ctl deny -c || fail "vmctl deny -c"
 ping_ok ns1 10.0.0.3 5
 log "re-attached after kill -9: rules restored, traffic through the medium"
 
 kill "$VM_PID"
-wait "$VM_PID"
+wait "$VM_PID" || fail "vmedium run exited $? on SIGTERM"
+# attach mode leaves the radios to their owner: they stay, on the kernel's medium
+for i in 0 1 2; do
+	in_ns ns$i ip link show wlan$i >/dev/null || fail "radio wlan$i disappeared when vmedium stopped"
+done
+ping_ok ns1 10.0.0.3 5
 check_dmesg
 log "hwsim-attach passed"
