@@ -4,7 +4,7 @@
 #   - cmd/vmedium and cmd/vmctl as static binaries (CGO_ENABLED=0: the guest
 #     has Debian's glibc but no Go toolchain) → tests/vm/out/bin/; a failure
 #     here is fatal
-#   - every other main package of the module (e.g. medium/hwsim/cmd/hwsimd),
+#   - every other main package of the module (none today; e.g. a future tool),
 #     outside examples/ and tests/ → tests/vm/out/bin/<dir name>; a failure
 #     is a warning (and removes the stale binary), so one half-written
 #     command does not stop every scenario
