@@ -58,6 +58,9 @@ type Options struct {
 	// unknown transmitters) without being told: attach mode.
 	AutoAttach  bool
 	noMulticast bool // tests: the fake connection cannot join groups
+	// tests: recvmmsg vector of recvSlots datagrams of recvSlotSize bytes
+	// (0: the constants in rawio_linux.go)
+	recvSlots, recvSlotSize int
 }
 
 // Counters are the backend's own counters (the medium counts per radio).
@@ -113,7 +116,7 @@ type Backend struct {
 	sendMu   sync.Mutex
 	batching bool
 	burst    bool // the raw loop drains queued messages; it flushes once
-	batch    []netlink.Message
+	batch    []outMsg
 
 	c       counters
 	discReq chan struct{}
@@ -125,8 +128,11 @@ type Backend struct {
 	// Raw I/O on the socket's descriptor (rawio_linux.go); rawFD < 0
 	// means the netlink.Conn path (tests).
 	rawFD   int
+	portID  uint32
 	rawDone chan struct{}
-	rawBuf  []byte // guarded by sendMu
+	rawBuf  []byte       // guarded by sendMu
+	hdrBuf  []byte       // batch headers, guarded by sendMu
+	iov     []unix.Iovec // batch write vector, guarded by sendMu
 	txSeq   atomic.Uint32
 	closing atomic.Bool
 	waiters map[uint32]chan error
@@ -229,7 +235,8 @@ func newBackend(m *medium.Medium, nc *netlink.Conn, opts Options) (*Backend, err
 	if err := register(gc, fam.ID); err != nil {
 		return nil, err
 	}
-	b.log.Info("hwsim: registered as the medium", "family", fam.ID, "port_id", nc.PID())
+	b.portID = nc.PID()
+	b.log.Info("hwsim: registered as the medium", "family", fam.ID, "port_id", b.portID)
 	return b, nil
 }
 
@@ -279,7 +286,7 @@ func (b *Backend) setReadBuffer(n int) {
 
 // PortID returns the netlink port id of the medium socket (the "Pid"
 // column of /proc/net/netlink, where the kernel counts its drops).
-func (b *Backend) PortID() uint32 { return b.nc.PID() }
+func (b *Backend) PortID() uint32 { return b.portID }
 
 // Close closes the socket: the kernel unregisters the medium (radios fall
 // back to its perfect medium) and destroys radios created by this backend.
@@ -287,13 +294,17 @@ func (b *Backend) Close() error {
 	if b.closing.Swap(true) {
 		return nil
 	}
-	if b.rawFD >= 0 && b.running.Load() {
-		// Let the raw loop leave its recv before the descriptor number
-		// can be reused.
-		select {
-		case <-b.rawDone:
-		case <-time.After(2 * rawRecvTimeout):
+	if b.rawFD >= 0 {
+		if b.running.Load() {
+			// Let the raw loop leave its recv before the descriptor
+			// number can be reused.
+			select {
+			case <-b.rawDone:
+			case <-time.After(2 * rawRecvTimeout):
+			}
 		}
+		// The library's descriptor was closed by enableRaw.
+		return unix.Close(b.rawFD)
 	}
 	return b.nc.Close()
 }
@@ -542,6 +553,12 @@ func chainAttempts(ti *[TxInfoLen]byte) int {
 // the remaining entries become idx -1, count 0. Echoing the chain as-is
 // makes mac80211 count every entry as retries.
 func rewriteTxInfo(in *[TxInfoLen]byte, used int) (out [TxInfoLen]byte) {
+	rewriteTxInfoInto(&out, in, used)
+	return out
+}
+
+// rewriteTxInfoInto is rewriteTxInfo writing into out.
+func rewriteTxInfoInto(out, in *[TxInfoLen]byte, used int) {
 	for i := 0; i < TxMaxRates; i++ {
 		out[2*i] = 0xff // idx -1
 	}
@@ -559,7 +576,6 @@ func rewriteTxInfo(in *[TxInfoLen]byte, used int) (out [TxInfoLen]byte) {
 		out[2*i], out[2*i+1] = byte(idx), byte(cnt)
 		used -= cnt
 	}
-	return out
 }
 
 // rxRate picks the legacy RX_RATE index reported to receivers: the first
@@ -595,35 +611,61 @@ func numBitrates(freq uint32) int {
 }
 
 // txInfoMessage encodes HWSIM_CMD_TX_INFO_FRAME for a handled frame.
-func (b *Backend) txInfoMessage(f *txFrame, res medium.TxResult) (netlink.Message, error) {
+func (b *Backend) txInfoMessage(f *txFrame, res medium.TxResult) (outMsg, error) {
 	flags := f.flags &^ TxStatAck
 	if res.Acked && flags&TxCtlNoAck == 0 {
 		flags |= TxStatAck
 	}
-	ti := rewriteTxInfo(&f.txInfo, res.Attempts)
+	// One array for the integer attributes (one allocation; ae.Bytes
+	// keeps a reference until Encode copies it), where ae.Uint32/Uint64
+	// would allocate a slice per value.
+	var v [8 + 4 + 4 + TxInfoLen]byte
+	binary.NativeEndian.PutUint64(v[0:], f.cookie)
+	binary.NativeEndian.PutUint32(v[8:], flags)
+	binary.NativeEndian.PutUint32(v[12:], uint32(res.AckSignal))
+	rewriteTxInfoInto((*[TxInfoLen]byte)(v[16:]), &f.txInfo, res.Attempts)
 	ae := netlink.NewAttributeEncoder()
 	ae.Bytes(AttrAddrTransmitter, f.tx[:])
-	ae.Uint32(AttrFlags, flags)
-	ae.Uint64(AttrCookie, f.cookie)
-	ae.Uint32(AttrSignal, uint32(res.AckSignal))
-	ae.Bytes(AttrTxInfo, ti[:])
-	return b.pack(CmdTxInfoFrame, ae)
+	ae.Bytes(AttrFlags, v[8:12])
+	ae.Bytes(AttrCookie, v[0:8])
+	ae.Bytes(AttrSignal, v[12:16])
+	ae.Bytes(AttrTxInfo, v[16:])
+	return pack(CmdTxInfoFrame, ae)
 }
 
-func (b *Backend) pack(cmd uint8, ae *netlink.AttributeEncoder) (netlink.Message, error) {
+// outMsg is one message of a send batch: a generic netlink command and its
+// attributes exactly as AttributeEncoder.Encode returned them. The
+// netlink and genetlink headers are added when the batch is written (see
+// writeBatchRaw), so the encoded frame is never copied again.
+type outMsg struct {
+	cmd   uint8
+	attrs []byte
+}
+
+func pack(cmd uint8, ae *netlink.AttributeEncoder) (outMsg, error) {
 	attrs, err := ae.Encode()
 	if err != nil {
-		return netlink.Message{}, err
+		return outMsg{}, err
 	}
-	gm := genetlink.Message{Header: genetlink.Header{Command: cmd, Version: FamilyVersion}, Data: attrs}
-	data, err := gm.MarshalBinary()
-	if err != nil {
-		return netlink.Message{}, err
+	return outMsg{cmd: cmd, attrs: attrs}, nil
+}
+
+// libMessages turns a batch into library messages (the netlink.Conn path
+// used by tests and when raw I/O is unavailable).
+func (b *Backend) libMessages(batch []outMsg) ([]netlink.Message, error) {
+	msgs := make([]netlink.Message, len(batch))
+	for i, om := range batch {
+		gm := genetlink.Message{Header: genetlink.Header{Command: om.cmd, Version: FamilyVersion}, Data: om.attrs}
+		data, err := gm.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		msgs[i] = netlink.Message{
+			Header: netlink.Header{Type: netlink.HeaderType(b.family.ID), Flags: netlink.Request},
+			Data:   data,
+		}
 	}
-	return netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(b.family.ID), Flags: netlink.Request},
-		Data:   data,
-	}, nil
+	return msgs, nil
 }
 
 // flushLocked sends the batch in one sendmsg. Called with sendMu held.
@@ -631,12 +673,21 @@ func (b *Backend) flushLocked() {
 	if len(b.batch) == 0 {
 		return
 	}
-	if err := b.sendLocked(b.batch); err != nil {
+	var err error
+	if b.rawFD >= 0 {
+		err = b.writeBatchRaw(b.batch)
+	} else {
+		var msgs []netlink.Message
+		if msgs, err = b.libMessages(b.batch); err == nil {
+			_, err = b.nc.SendMessages(msgs)
+		}
+	}
+	if err != nil {
 		b.c.sendErrors.Add(1)
 		b.log.Debug("hwsim: send", "messages", len(b.batch), "err", err)
 	} else {
 		for i := range b.batch {
-			if b.batch[i].Data[0] == CmdTxInfoFrame {
+			if b.batch[i].cmd == CmdTxInfoFrame {
 				b.c.txInfoSent.Add(1)
 			} else {
 				b.c.injected.Add(1)
@@ -647,7 +698,8 @@ func (b *Backend) flushLocked() {
 	b.batch = b.batch[:0]
 }
 
-// sendLocked sends msgs in one datagram. Called with sendMu held.
+// sendLocked sends control messages (NEW_RADIO) in one datagram; the frame
+// path goes through the batch. Called with sendMu held.
 func (b *Backend) sendLocked(msgs []netlink.Message) error {
 	if b.rawFD >= 0 {
 		return b.sendRaw(msgs)
@@ -673,15 +725,21 @@ func (p *port) Deliver(frame []byte, rx medium.RxInfo) error {
 	if n := numBitrates(rx.FreqMHz); int(rate) >= n {
 		rate = uint32(n - 1)
 	}
+	// Integers through ae.Bytes from one scratch array: Encode copies
+	// them, and ae.Uint32 would allocate a slice per value.
+	var v [12]byte
+	binary.NativeEndian.PutUint32(v[0:], rate)
+	binary.NativeEndian.PutUint32(v[4:], uint32(rx.SignalDBm))
+	binary.NativeEndian.PutUint32(v[8:], rx.FreqMHz)
 	ae := netlink.NewAttributeEncoder()
 	ae.Bytes(AttrAddrReceiver, p.hw[:])
 	ae.Bytes(AttrFrame, frame)
-	ae.Uint32(AttrRxRate, rate)
-	ae.Uint32(AttrSignal, uint32(rx.SignalDBm))
+	ae.Bytes(AttrRxRate, v[0:4])
+	ae.Bytes(AttrSignal, v[4:8])
 	if rx.FreqMHz != 0 {
-		ae.Uint32(AttrFreq, rx.FreqMHz)
+		ae.Bytes(AttrFreq, v[8:12])
 	}
-	msg, err := b.pack(CmdFrame, ae)
+	msg, err := pack(CmdFrame, ae)
 	if err != nil {
 		return fmt.Errorf("hwsim: encode frame: %w", err)
 	}

@@ -151,6 +151,11 @@ func (b *Backend) CreateRadio(wiphy string) (CreatedRadio, error) {
 func (b *Backend) newRadio(attrs []byte) (int, error) {
 	gm := genetlink.Message{Header: genetlink.Header{Command: CmdNewRadio, Version: FamilyVersion}, Data: attrs}
 	if !b.running.Load() {
+		if b.rawFD >= 0 {
+			// Raw I/O: the library's descriptor is closed (enableRaw),
+			// answers arrive through the receive loop only.
+			return 0, errors.New("hwsim: create a radio after Start (its answer arrives through the receive loop)")
+		}
 		_, err := b.gc.Execute(gm, b.family.ID, netlink.Request|netlink.Acknowledge)
 		return radioIDFromAck(err)
 	}

@@ -34,40 +34,72 @@ import (
 // the recv to return, at most this long when the air is idle.
 const rawRecvTimeout = 50 * time.Millisecond
 
-// enableRaw switches b to raw I/O on nc's descriptor: blocking mode with a
-// receive timeout. Called by Open only (tests keep the library path).
+// enableRaw switches b to raw I/O on its own descriptor for the medium
+// socket: blocking mode with a receive timeout. Called by Open only (tests
+// keep the library path).
+//
+// The descriptor is a dup of the library's, and the library's is then
+// closed. The trap (in-guest CPU profile): netlink.Conn's descriptor is
+// registered (edge-triggered) with Go's network poller, and that
+// registration stays when the descriptor is only switched to blocking, so
+// every message the kernel queued woke the runtime's epoll_wait thread as
+// well as the receive loop: a second thread wake-up per frame, 40 % of
+// vmedium's CPU. Closing the library's descriptor removes the registration;
+// the socket itself (port id, registration as the medium,
+// DESTROY_RADIO_ON_CLOSE radios) lives on in the dup, which the poller
+// never saw. Everything after Open that needs an answer from the kernel
+// then goes through the receive loop (Start first).
 func (b *Backend) enableRaw() error {
 	rc, err := b.nc.SyscallConn()
 	if err != nil {
-		return err
+		return fmt.Errorf("hwsim: raw socket I/O: %w", err)
 	}
-	var serr error
+	nfd, serr := -1, error(nil)
 	err = rc.Control(func(fd uintptr) {
-		b.rawFD = int(fd)
-		if serr = unix.SetNonblock(int(fd), false); serr != nil {
-			return
-		}
-		tv := unix.NsecToTimeval(rawRecvTimeout.Nanoseconds())
-		serr = unix.SetsockoptTimeval(int(fd), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		nfd, serr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
 	})
 	if err == nil {
 		err = serr
 	}
 	if err != nil {
-		b.rawFD = -1
+		return fmt.Errorf("hwsim: raw socket I/O: dup: %w", err)
+	}
+	tv := unix.NsecToTimeval(rawRecvTimeout.Nanoseconds())
+	if err = unix.SetsockoptTimeval(nfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err == nil {
+		// O_NONBLOCK belongs to the open file, shared with the library's
+		// descriptor, which is closed next.
+		err = unix.SetNonblock(nfd, false)
+	}
+	if err != nil {
+		unix.Close(nfd)
 		return fmt.Errorf("hwsim: raw socket I/O: %w", err)
 	}
+	if err := b.nc.Close(); err != nil {
+		_ = unix.SetNonblock(nfd, true)
+		unix.Close(nfd)
+		return fmt.Errorf("hwsim: raw socket I/O: close the library's descriptor: %w", err)
+	}
+	b.rawFD = nfd
 	return nil
 }
 
-// runRaw is Run's loop on the raw descriptor.
+// runRaw is Run's loop on the raw descriptor. One recvmmsg(2) with
+// MSG_WAITFORONE sleeps for the first datagram and then takes whatever
+// else is queued without sleeping (under load the kernel queues several
+// frames per wake-up); everything received is answered with one write.
+// Per wake-up that is two system calls, where a recv per datagram plus the
+// recv that finds the queue empty made at least three.
 func (b *Backend) runRaw(ctx context.Context) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer close(b.rawDone)
-	buf := make([]byte, 64<<10)
+	slots, size := recvSlots, recvSlotSize
+	if b.opts.recvSlots > 0 {
+		slots, size = b.opts.recvSlots, b.opts.recvSlotSize
+	}
+	rb := newRecvBatch(slots, size)
 	for ctx.Err() == nil && !b.closing.Load() {
-		n, err := rawRecv(b.rawFD, buf)
+		n, err := rb.recv(b.rawFD, unix.MSG_WAITFORONE)
 		switch {
 		case err == nil:
 		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
@@ -82,21 +114,22 @@ func (b *Backend) runRaw(ctx context.Context) error {
 			}
 			return fmt.Errorf("hwsim: receive: %w", err)
 		}
-		// Drain what else is queued and answer it all with one write:
-		// under load the kernel queues several frames per wake-up.
 		b.sendMu.Lock()
 		b.burst, b.batching = true, true
 		b.sendMu.Unlock()
-		b.handleDatagram(buf[:n])
-		for i := 0; i < maxBurst; i++ {
-			n, _, err := unix.Recvfrom(b.rawFD, buf, unix.MSG_DONTWAIT)
-			if err != nil {
+		for got := 0; ; {
+			b.handleRecvBatch(rb, n)
+			got += n
+			if n < len(rb.hdrs) || got >= maxBurst {
+				break
+			}
+			// Every slot was filled: more may be queued.
+			if n, err = rb.recv(b.rawFD, unix.MSG_DONTWAIT); err != nil {
 				if errors.Is(err, unix.ENOBUFS) {
 					b.c.overruns.Add(1)
 				}
 				break
 			}
-			b.handleDatagram(buf[:n])
 		}
 		b.sendMu.Lock()
 		b.flushLocked()
@@ -106,8 +139,68 @@ func (b *Backend) runRaw(ctx context.Context) error {
 	return nil
 }
 
+// handleRecvBatch handles the first n datagrams of rb.
+func (b *Backend) handleRecvBatch(rb *recvBatch, n int) {
+	for i := 0; i < n; i++ {
+		h := &rb.hdrs[i]
+		if h.hdr.Flags&unix.MSG_TRUNC != 0 {
+			b.c.malformed.Add(1) // larger than a slot: cannot be decoded
+			continue
+		}
+		b.handleDatagram(rb.bufs[i][:h.n])
+	}
+}
+
 // maxBurst bounds the messages drained per wake-up.
 const maxBurst = 64
+
+// recvSlots datagrams of up to recvSlotSize bytes each per recvmmsg (the
+// kernel sends one message per datagram; the largest, a FRAME carrying a
+// maximal A-MSDU, is below 16 KiB).
+const (
+	recvSlots    = 32
+	recvSlotSize = 32 << 10
+)
+
+// mmsghdr is struct mmsghdr (x/sys/unix has no recvmmsg wrapper).
+type mmsghdr struct {
+	hdr unix.Msghdr
+	n   uint32
+}
+
+// recvBatch is the receive vector of recvmmsg, built once.
+type recvBatch struct {
+	hdrs []mmsghdr
+	iovs []unix.Iovec
+	bufs [][]byte
+}
+
+func newRecvBatch(slots, size int) *recvBatch {
+	rb := &recvBatch{hdrs: make([]mmsghdr, slots), iovs: make([]unix.Iovec, slots), bufs: make([][]byte, slots)}
+	mem := make([]byte, slots*size)
+	for i := range rb.hdrs {
+		rb.bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
+		rb.iovs[i].Base = &rb.bufs[i][0]
+		rb.iovs[i].SetLen(size)
+		rb.hdrs[i].hdr.Iov = &rb.iovs[i]
+		rb.hdrs[i].hdr.SetIovlen(1)
+	}
+	return rb
+}
+
+// recv is recvmmsg(2) as a raw system call (see rawRecvTimeout): it
+// returns the number of datagrams received.
+func (rb *recvBatch) recv(fd, flags int) (int, error) {
+	for i := range rb.hdrs {
+		rb.hdrs[i].hdr.Flags = 0
+	}
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.hdrs[0])),
+		uintptr(len(rb.hdrs)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
 
 // maxWrite bounds one write: netlink refuses a message larger than the
 // socket's send buffer (EMSGSIZE), 212992 bytes by default.
@@ -188,6 +281,82 @@ func (b *Backend) sendRaw(msgs []netlink.Message) error {
 	return b.writeRaw()
 }
 
+// genlMsgHdrLen is struct nlmsghdr + struct genlmsghdr.
+const genlMsgHdrLen = unix.NLMSG_HDRLEN + unix.GENL_HDRLEN
+
+// maxIov bounds the vector of one writev (UIO_MAXIOV is 1024).
+const maxIov = 1024
+
+// writeBatchRaw writes a batch with writev(2): per message one 20-byte
+// header (nlmsghdr + genlmsghdr) and the attributes as Encode returned
+// them, so the kernel reads the frame straight from the encoder's output.
+// Hand-written headers instead of genetlink.Message.MarshalBinary and
+// netlink.Message.MarshalBinary: each of those allocates and copies the
+// whole message, which made three extra copies of every injected frame
+// (measured with BenchmarkFrameRaw). The headers are the same bytes (pinned
+// by TestBatchHeadersMatchLibrary). Called with sendMu held.
+func (b *Backend) writeBatchRaw(msgs []outMsg) error {
+	need := len(msgs) * genlMsgHdrLen
+	if cap(b.hdrBuf) < need {
+		b.hdrBuf = make([]byte, need, 2*need)
+	}
+	hdrs := b.hdrBuf[:need]
+	iov, size := b.iov[:0], 0
+	var err error
+	for i := range msgs {
+		m := &msgs[i]
+		// Encoded attributes are NLA_ALIGN'd, so l is NLMSG_ALIGN'd.
+		l := genlMsgHdrLen + len(m.attrs)
+		if len(iov) > 0 && (size+l > maxWrite || len(iov)+2 > maxIov) {
+			if err = writev(b.rawFD, iov); err != nil {
+				break
+			}
+			clear(iov)
+			iov, size = iov[:0], 0
+		}
+		h := hdrs[i*genlMsgHdrLen : (i+1)*genlMsgHdrLen]
+		putGenlHeader(h, uint32(l), b.family.ID, uint16(netlink.Request), b.txSeq.Add(1)&0x7fffffff, m.cmd)
+		iov = append(iov, unix.Iovec{Base: &h[0], Len: uint64(len(h))})
+		if len(m.attrs) > 0 {
+			iov = append(iov, unix.Iovec{Base: &m.attrs[0], Len: uint64(len(m.attrs))})
+		}
+		size += l
+	}
+	if err == nil && len(iov) > 0 {
+		err = writev(b.rawFD, iov)
+	}
+	clear(iov) // drop the references to the encoded messages
+	b.iov = iov[:0]
+	return err
+}
+
+// putGenlHeader writes struct nlmsghdr (port id 0: the kernel's) followed
+// by struct genlmsghdr into h.
+func putGenlHeader(h []byte, length uint32, typ, flags uint16, seq uint32, cmd uint8) {
+	_ = h[genlMsgHdrLen-1]
+	binary.NativeEndian.PutUint32(h[0:], length)
+	binary.NativeEndian.PutUint16(h[4:], typ)
+	binary.NativeEndian.PutUint16(h[6:], flags)
+	binary.NativeEndian.PutUint32(h[8:], seq)
+	binary.NativeEndian.PutUint32(h[12:], 0)
+	h[16], h[17], h[18], h[19] = cmd, FamilyVersion, 0, 0
+}
+
+// writev writes one datagram from iov. A normal system call, for the same
+// reason as writeRaw.
+func writev(fd int, iov []unix.Iovec) error {
+	for {
+		_, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+}
+
 func (b *Backend) writeRaw() error {
 	for {
 		// A normal system call: a raw one that blocked (full socket
@@ -201,12 +370,3 @@ func (b *Backend) writeRaw() error {
 }
 
 func nlmsgAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
-
-// rawRecv is recv(2) as a raw system call on a blocking descriptor.
-func rawRecv(fd int, buf []byte) (int, error) {
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}

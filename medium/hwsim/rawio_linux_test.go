@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,5 +195,179 @@ func TestRawBurst(t *testing.T) {
 	}
 	if c := b.Counters(); c.TxInfoSent != 3 {
 		t.Errorf("answered %d of 3", c.TxInfoSent)
+	}
+}
+
+// TestBatchHeadersMatchLibrary pins writeBatchRaw's hand-written headers:
+// the datagram must be byte for byte what genetlink.Message and
+// netlink.Message MarshalBinary produce for the same messages.
+func TestBatchHeadersMatchLibrary(t *testing.T) {
+	_, b, _ := lab(t)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	b.rawFD = fds[0]
+	var batch []outMsg
+	for i, cmd := range []uint8{CmdFrame, CmdTxInfoFrame} {
+		ae := netlink.NewAttributeEncoder()
+		ae.Bytes(AttrAddrReceiver, mac(HwAddr(i)))
+		ae.Bytes(AttrFrame, make([]byte, 31+i)) // unaligned lengths
+		ae.Uint32(AttrSignal, uint32(0xffffffbd))
+		om, err := pack(cmd, ae)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, om)
+	}
+	seq0 := b.txSeq.Load()
+	if err := b.writeBatchRaw(batch); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, err := unix.Read(fds[1], buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	for i, om := range batch {
+		data, err := (genetlink.Message{Header: genetlink.Header{Command: om.cmd, Version: FamilyVersion}, Data: om.attrs}).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := netlink.Message{Header: netlink.Header{Length: uint32(nlmsgAlign(16 + len(data))),
+			Type: testFamily, Flags: netlink.Request, Sequence: seq0 + uint32(i) + 1}, Data: data}
+		enc, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, enc...)
+	}
+	if !bytes.Equal(buf[:n], want) {
+		t.Fatalf("datagram\n%x\nwant (library encoding)\n%x", buf[:n], want)
+	}
+}
+
+// TestRawRecvVector: with a receive vector smaller than the queue, the
+// loop keeps taking full vectors until the queue is empty, answers all of
+// it in one write, and counts a datagram larger than a slot as malformed
+// (truncated) without losing the frames around it.
+func TestRawRecvVector(t *testing.T) {
+	_, b, _ := lab(t)
+	b.opts.recvSlots, b.opts.recvSlotSize = 2, 1024
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	tv := unix.NsecToTimeval(int64(20 * time.Millisecond))
+	if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	b.rawFD = fds[0]
+	send := func(cookie uint64, pad int) {
+		m := frameMsg(txSpec{tx: HwAddr(0), frame: append(dataFrame(VifAddr(1), VifAddr(0)), make([]byte, pad)...),
+			flags: TxCtlReqTxStatus, cookie: cookie, txInfo: chain})
+		m.Header.Length = uint32(nlmsgAlign(16 + len(m.Data)))
+		enc, _ := m.MarshalBinary()
+		if _, err := unix.Write(fds[1], enc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for cookie := uint64(1); cookie <= 6; cookie++ {
+		pad := 0
+		if cookie == 3 {
+			pad = 2000 // larger than a 1024-byte slot
+		}
+		send(cookie, pad)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.runRaw(ctx) }()
+	buf := make([]byte, 65536)
+	n, err := unix.Read(fds[1], buf)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	msgs := 0
+	for d := buf[:n]; len(d) >= 16; msgs++ {
+		d = d[nlmsgAlign(int(binary.NativeEndian.Uint32(d))):]
+	}
+	if msgs != 10 {
+		t.Errorf("first write holds %d messages, want the 5 decodable transmissions (10)", msgs)
+	}
+	if c := b.Counters(); c.TxInfoSent != 5 || c.Malformed != 1 {
+		t.Errorf("answered %d (want 5), malformed %d (want 1)", c.TxInfoSent, c.Malformed)
+	}
+}
+
+// epollWatched reports whether fd is in any epoll set of this process
+// (the Go runtime's network poller is one), from /proc/self/fdinfo.
+func epollWatched(t *testing.T, fd int) bool {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("needs /proc: %v", err)
+	}
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); l != "anon_inode:[eventpoll]" {
+			continue
+		}
+		info, err := os.ReadFile("/proc/self/fdinfo/" + e.Name())
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "tfd:" && f[1] == strconv.Itoa(fd) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestEnableRawLeavesNetpoller: the raw descriptor must not be watched by
+// Go's network poller (else every kernel message also wakes the runtime's
+// epoll thread), and it must still be the same socket (same port id).
+func TestEnableRawLeavesNetpoller(t *testing.T) {
+	nc, err := netlink.Dial(unix.NETLINK_GENERIC, nil)
+	if err != nil {
+		t.Skipf("needs a generic netlink socket: %v", err)
+	}
+	rc, err := nc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := -1
+	_ = rc.Control(func(fd uintptr) { orig = int(fd) })
+	if !epollWatched(t, orig) {
+		t.Fatalf("library descriptor %d not in an epoll set: the check below would prove nothing", orig)
+	}
+	b := &Backend{nc: nc, rawFD: -1}
+	if err := b.enableRaw(); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(b.rawFD)
+	// The registration belongs to the open file under the library's
+	// descriptor number: that number must be gone from the epoll set too.
+	if epollWatched(t, orig) || epollWatched(t, b.rawFD) {
+		t.Errorf("medium socket (descriptor %d, dup %d) still watched by an epoll set", orig, b.rawFD)
+	}
+	sa, err := unix.Getsockname(b.rawFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nl, ok := sa.(*unix.SockaddrNetlink); !ok || nl.Pid != nc.PID() {
+		t.Errorf("raw descriptor bound to %+v, want port id %d", sa, nc.PID())
+	}
+	if fl, err := unix.FcntlInt(uintptr(b.rawFD), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK != 0 {
+		t.Errorf("raw descriptor flags %#x (%v): want blocking", fl, err)
 	}
 }
