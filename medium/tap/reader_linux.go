@@ -2,10 +2,11 @@ package tap
 
 import (
 	"runtime"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vmedium/vmedium/medium/internal/procs"
 )
 
 // readLoop is a device's reader: it runs on its own locked OS thread, reads
@@ -15,8 +16,15 @@ import (
 // (unix.Poll); the reads and the MAC work run as ordinary Go code
 // holding the P, so the runtime never hands the P away in the middle of a
 // burst of frames (see readFd).
+//
+// While it runs the reader reserves one extra P (package procs): it holds
+// its P through a burst and then sleeps in poll(2), and without a spare P
+// the runtime's monitor retakes and hands off the sleeping reader's P
+// every 20 µs, 15–20 % of the process's CPU in the lab benchmark. The P
+// is given back before done is closed, so it is back when Close returns.
 func (d *Device) readLoop() {
 	defer close(d.done)
+	defer procs.Reserve()()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	// One buffer for the device's lifetime: SendEthernet is synchronous
@@ -68,25 +76,5 @@ func (d *Device) drain(buf []byte) (gone bool) {
 		if err := d.sender.SendEthernet(buf[:n]); err != nil {
 			d.fromErrs.Add(1)
 		}
-	}
-}
-
-// Each running reader keeps a P (the runtime's right to run Go code) for
-// the whole of a burst of frames, then sleeps in poll(2) with its P marked
-// as "in a syscall". With GOMAXPROCS = number of CPUs (2 here) there is
-// then no idle P, so the runtime's monitor thread retakes the sleeping
-// reader's P after 20 µs, hands it off, and polls every 20 µs instead of
-// backing off; the reader must win a P back on every wake-up. Measured in
-// the lab benchmark (BENCHMARKS.md) this cost 15–20 % of the process's
-// CPU. So every started reader adds one P, and Close gives it back: the
-// rest of the program keeps the Ps it had, and the OS, not the Go
-// scheduler, shares the CPUs between the reader threads.
-var procsMu sync.Mutex
-
-func addProc(delta int) {
-	procsMu.Lock()
-	defer procsMu.Unlock()
-	if n := runtime.GOMAXPROCS(0) + delta; n >= 1 {
-		runtime.GOMAXPROCS(n)
 	}
 }

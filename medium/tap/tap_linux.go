@@ -265,7 +265,6 @@ func (d *Device) Serve(s Sender) {
 	d.serveOnce.Do(func() {
 		d.sender = s
 		d.started.Store(true)
-		addProc(1)
 		go d.readLoop()
 	})
 }
@@ -288,7 +287,6 @@ func (d *Device) Close() error {
 	if d.started.Load() {
 		unix.Write(d.wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) // eventfd += 1 (little-endian u64)
 		<-d.done
-		addProc(-1)
 	}
 	d.fdMu.Lock()
 	err := syscall.Close(d.fd)
