@@ -220,47 +220,35 @@ func (s *server) move(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deny(w http.ResponseWriter, r *http.Request) {
-	var req PairRequest
-	if err := decodeRequest(r.Body, &req); err != nil {
-		s.fail(w, err)
-		return
-	}
-	if err := req.validate("deny"); err != nil {
-		s.fail(w, err)
-		return
-	}
-	added, err := s.m.Deny(req.Src, req.Dst)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	res := PairResult{Changed: added, Message: req.Dst + " now denies " + req.Src}
-	res.Pair.Src, res.Pair.Dst = req.Src, req.Dst
-	if !added {
-		res.Message = req.Dst + " already denies " + req.Src
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.pairChange(w, r, "deny", s.m.Deny, "now denies", "already denies")
 }
 
 func (s *server) allow(w http.ResponseWriter, r *http.Request) {
+	s.pairChange(w, r, "allow", s.m.Allow, "now allows", "did not deny")
+}
+
+// pairChange serves deny and allow: decode and validate a pair, apply op,
+// and say "DST <changed|unchanged> SRC".
+func (s *server) pairChange(w http.ResponseWriter, r *http.Request, verb string,
+	op func(src, dst string) (bool, error), changed, unchanged string) {
 	var req PairRequest
 	if err := decodeRequest(r.Body, &req); err != nil {
 		s.fail(w, err)
 		return
 	}
-	if err := req.validate("allow"); err != nil {
+	if err := req.validate(verb); err != nil {
 		s.fail(w, err)
 		return
 	}
-	removed, err := s.m.Allow(req.Src, req.Dst)
+	did, err := op(req.Src, req.Dst)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	res := PairResult{Changed: removed, Message: req.Dst + " now allows " + req.Src}
+	res := PairResult{Changed: did, Message: req.Dst + " " + changed + " " + req.Src}
 	res.Pair.Src, res.Pair.Dst = req.Src, req.Dst
-	if !removed {
-		res.Message = req.Dst + " did not deny " + req.Src
+	if !did {
+		res.Message = req.Dst + " " + unchanged + " " + req.Src
 	}
 	writeJSON(w, http.StatusOK, res)
 }

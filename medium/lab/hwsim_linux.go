@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,13 +24,10 @@ import (
 
 func init() { backends[BackendHwsim] = upHwsim }
 
-// hwsimBackends holds the hwsim backend of each running hwsim lab.
-var hwsimBackends sync.Map // *Lab → *hwsim.Backend
-
 // Hwsim returns the lab's mac80211_hwsim backend (for its metrics
 // collector, hwsim.NewCollector), if the lab runs on hwsim.
 func (l *Lab) Hwsim() (*hwsim.Backend, bool) {
-	b, ok := hwsimBackends.Load(l)
+	b, ok := l.handle(BackendHwsim)
 	if !ok {
 		return nil, false
 	}
@@ -70,8 +66,7 @@ func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 			l.log.Error("hwsim medium stopped", "err", err)
 		}
 	}()
-	hwsimBackends.Store(l, b)
-	l.OnClose(func() error { hwsimBackends.Delete(l); return nil })
+	l.setHandle(BackendHwsim, b)
 
 	runDir := filepath.Join(opt.StateDir, "hwsim")
 	if err := os.MkdirAll(runDir, 0o755); err != nil {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -24,13 +23,10 @@ import (
 
 func init() { backends[BackendKmod] = upKmod }
 
-// kmodBackends holds the kmod backend of each running kmod lab.
-var kmodBackends sync.Map // *Lab → *kmod.Backend
-
 // Kmod returns the lab's vmedium.ko backend (for `vmctl status`: its
 // Summary says "kmod: live, 3 radios"), if the lab runs on kmod.
 func (l *Lab) Kmod() (*kmod.Backend, bool) {
-	b, ok := kmodBackends.Load(l)
+	b, ok := l.handle(BackendKmod)
 	if !ok {
 		return nil, false
 	}
@@ -68,8 +64,7 @@ func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		return err
 	}
 	l.OnClose(b.Close) // runs last: unregisters, every carrier drops
-	kmodBackends.Store(l, b)
-	l.OnClose(func() error { kmodBackends.Delete(l); return nil })
+	l.setHandle(BackendKmod, b)
 	go func() {
 		if err := b.Run(l.Context()); err != nil && l.Context().Err() == nil {
 			l.log.Error("kmod medium stopped", "err", err)

@@ -93,8 +93,28 @@ type Lab struct {
 	createdNS []string
 	nodes     []*Node
 	onClose   []func() error
+	handles   map[string]any // per-backend handle (e.g. *hwsim.Backend), by backend name
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// setHandle records a backend's handle for the lab's lifetime, so callers
+// can reach it (metrics collectors, status) through typed accessors.
+func (l *Lab) setHandle(backend string, h any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.handles == nil {
+		l.handles = map[string]any{}
+	}
+	l.handles[backend] = h
+}
+
+// handle returns what setHandle recorded for backend.
+func (l *Lab) handle(backend string) (any, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h, ok := l.handles[backend]
+	return h, ok
 }
 
 // Up builds the lab described by cfg: cleans stale leftovers a crashed run
