@@ -3,7 +3,9 @@ package lab
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -115,11 +117,7 @@ func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio
 	if err != nil {
 		return err
 	}
-	idx, err := nl80211.WiphyIndex(phy)
-	if err != nil {
-		return fmt.Errorf("wiphy %s: %w", phy, err)
-	}
-	if err := nl80211.SetWiphyNetns(idx, filepath.Join(netnsutil.Dir, rc.Netns)); err != nil {
+	if err := moveWiphyHome(l, phy, filepath.Join(netnsutil.Dir, rc.Netns)); err != nil {
 		return err
 	}
 	// The module's radios go back to init_net when the namespace is
@@ -237,6 +235,44 @@ func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio
 	}
 	l.Progressf("%s: %s on vmedium.ko interface (%s) in %s, %s, channel %d, SSID %q", rc.Name, rc.Role, r.Addr(), rc.Netns, ip, rc.Channel, rc.SSID)
 	return nil
+}
+
+// WiphyReturnTimeout bounds how long the kmod lab waits for a module wiphy
+// to come back to the initial namespace from a namespace that was just
+// deleted (a crashed run's, removed as stale).
+const WiphyReturnTimeout = 30 * time.Second
+
+// moveWiphyHome moves wiphy phy into the namespace at nsPath. A wiphy that
+// lives in a namespace being deleted (cleanStale has just removed a crashed
+// run's ns1) is invisible from here until the kernel's netns cleanup work
+// hands it back to init_net: that work runs asynchronously and takes
+// seconds on a loaded machine. Meanwhile its sysfs entry is missing here
+// (the ieee80211 class is namespace-tagged) and nl80211 answers ENODEV, so
+// both are retried until WiphyReturnTimeout.
+func moveWiphyHome(l *Lab, phy, nsPath string) error {
+	deadline := time.Now().Add(WiphyReturnTimeout)
+	said := false
+	for {
+		idx, err := nl80211.WiphyIndex(phy)
+		if err == nil {
+			err = nl80211.SetWiphyNetns(idx, nsPath)
+			if err == nil {
+				return nil
+			}
+		}
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, unix.ENODEV) {
+			return fmt.Errorf("move wiphy %s to %s: %w", phy, nsPath, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wiphy %s is not in this network namespace after %v (is it in another namespace, e.g. moved there by hand? move it back or delete that namespace): %w",
+				phy, WiphyReturnTimeout, err)
+		}
+		if !said {
+			l.Progressf("waiting for %s to return from a deleted network namespace", phy)
+			said = true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // kmodPhy returns the wiphy name of module interface vwN: vw_phyN.

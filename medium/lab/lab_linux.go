@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/netnsutil"
+	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
 // Backend names accepted in Options.Backend.
@@ -396,6 +398,13 @@ func (l *Lab) cleanStale() error {
 	for _, ns := range st.Namespaces {
 		if !netnsutil.Exists(ns) {
 			continue
+		}
+		// Wiphys (kmod, hwsim) first: deleting the namespace would hand
+		// them back only later, asynchronously.
+		if names, err := nl80211.ReturnWiphys(filepath.Join(netnsutil.Dir, ns)); err != nil {
+			l.log.Debug("return wiphys from stale namespace", "netns", ns, "err", err)
+		} else if len(names) > 0 {
+			l.Progressf("moved %s back from stale namespace %s", strings.Join(names, ", "), ns)
 		}
 		if err := netnsutil.Delete(ns); err != nil {
 			return fmt.Errorf("remove stale namespace %s left by pid %d: %w", ns, st.PID, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
 )
@@ -92,6 +93,13 @@ func SetWiphyNetns(wiphy int, nsPath string) error {
 		return fmt.Errorf("nl80211: move wiphy %d: open netns: %w", wiphy, err)
 	}
 	defer f.Close()
+	if err := setWiphyNetnsFD(wiphy, f.Fd()); err != nil {
+		return fmt.Errorf("nl80211: move wiphy %d to %s: %w", wiphy, nsPath, err)
+	}
+	return nil
+}
+
+func setWiphyNetnsFD(wiphy int, fd uintptr) error {
 	c, fam, err := dial()
 	if err != nil {
 		return err
@@ -99,16 +107,49 @@ func SetWiphyNetns(wiphy int, nsPath string) error {
 	defer c.Close()
 	ae := netlink.NewAttributeEncoder()
 	ae.Uint32(AttrWiphy, uint32(wiphy))
-	ae.Uint32(AttrNetnsFD, uint32(f.Fd()))
+	ae.Uint32(AttrNetnsFD, uint32(fd))
 	data, err := ae.Encode()
 	if err != nil {
 		return err
 	}
 	req := genetlink.Message{Header: genetlink.Header{Command: CmdSetWiphyNetns}, Data: data}
-	if _, err := c.Execute(req, fam, netlink.Request|netlink.Acknowledge); err != nil {
-		return fmt.Errorf("nl80211: move wiphy %d to %s: %w", wiphy, nsPath, err)
+	_, err = c.Execute(req, fam, netlink.Request|netlink.Acknowledge)
+	return err
+}
+
+// ReturnWiphys moves every wiphy that has an interface in the network
+// namespace at nsPath back into the calling thread's namespace, and returns
+// their interface names. Deleting a namespace hands its wiphys back to
+// init_net only when the kernel's asynchronous netns cleanup runs (and never
+// while some process still holds the namespace); moving them first makes a
+// stale lab's radios usable again at once.
+func ReturnWiphys(nsPath string) ([]string, error) {
+	home, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: open own netns: %w", err)
 	}
-	return nil
+	defer home.Close()
+	var names []string
+	err = inNetns(nsPath, func() error {
+		ifs, err := Interfaces()
+		if err != nil {
+			return err
+		}
+		moved := map[int]bool{}
+		for _, ifc := range ifs {
+			if moved[ifc.Wiphy] {
+				names = append(names, ifc.Name)
+				continue
+			}
+			if err := setWiphyNetnsFD(ifc.Wiphy, home.Fd()); err != nil {
+				return fmt.Errorf("nl80211: move wiphy %d (%s) out of %s: %w", ifc.Wiphy, ifc.Name, nsPath, err)
+			}
+			moved[ifc.Wiphy] = true
+			names = append(names, ifc.Name)
+		}
+		return nil
+	})
+	return names, err
 }
 
 // WiphyIndex returns the index of the wiphy named name, from sysfs

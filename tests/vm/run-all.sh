@@ -77,7 +77,17 @@ for s in "${scenarios[@]}"; do
 		[ "$rc" = 124 ] && why="timeout after ${tmo}s"
 		echo "FAIL $name ($why, ${secs}s) log: $HERE/out/$name.log"
 		cat "/tmp/vmedium-vm-run.$$.err"
-		[ -f "$HERE/out/$name.log" ] && tr -d '\r' <"$HERE/out/$name.log" | tail -n 40 | sed 's/^/    /'
+		if [ -f "$HERE/out/$name.log" ]; then
+			# What failed first (the FAIL: line, the steps before it and
+			# the daemon log tails fail() prints), then the end of dmesg:
+			# CI keeps only part of the output, so keep this short.
+			tr -d '\r' <"$HERE/out/$name.log" | awk '
+				/^FAIL: / && !f { f = 1; for (i = NR - 12; i < NR; i++) if (i > 0 && (i in h)) print h[i] }
+				{ h[NR] = $0 }
+				f && !/^ *\[ *[0-9]+\.[0-9]+\]/ && n < 80 { print; n++ }
+				/VM-DMESG-END/ { exit }' | sed 's/^/    /'
+			tr -d '\r' <"$HERE/out/$name.log" | sed -n '/VM-DMESG-BEGIN/,/VM-DMESG-END/p' | tail -n 15 | sed 's/^/    /'
+		fi
 	fi
 	rm -f "/tmp/vmedium-vm-run.$$.err"
 done

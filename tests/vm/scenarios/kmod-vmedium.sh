@@ -110,6 +110,11 @@ vm_metric kmod_signal_visible "$t_sig" s
 # --- crash: kill -9 -> carriers drop -------------------------------------------
 _all_no_carrier() { _no_carrier ns0 vw0 && _no_carrier ns1 vw1 && _no_carrier ns2 vw2; }
 assert_fail _no_carrier ns1 vw1
+# A process left in ns1 (a user's shell, say) keeps that namespace alive
+# after the next run unmounts it as stale: the next run must take vw1's
+# wiphy back itself rather than wait for a namespace that never dies.
+ip netns exec ns1 sleep 600 &
+HOLDER=$!
 t0="$(up)"
 kill -9 "$VM_PID"
 wait_for 10 _all_no_carrier
@@ -132,6 +137,9 @@ wait_for 10 _status_live
 cat "$VM_WORK/vmedium-2.log"
 grep -q 'removed stale namespace' "$VM_WORK/vmedium-2.log" ||
 	fail "the new vmedium run did not clean the crashed run's namespaces"
+cat "$VM_WORK/vmedium-2.out" "$VM_WORK/vmedium-2.log" | grep -q "moved vw1 back from stale namespace ns1" ||
+	fail "the new vmedium run did not take vw1 back from the held stale ns1"
+kill "$HOLDER"
 AP_MAC="$(in_ns ns0 cat /sys/class/net/vw0/address)" || fail "no vw0 in ns0 after restart"
 wait_for 30 _connected ns1 vw1
 wait_for 30 _connected ns2 vw2
