@@ -46,13 +46,14 @@ vm-bins:
 bench: bench-go bench-lab
 
 bench-go:
-	$(GO) test -run XXX -bench . -benchmem ./medium/ ./frames/ ./sta/ ./ap/
+	$(GO) test -run XXX -bench . -benchmem ./medium/... ./frames/ ./denylist/ ./sta/ ./ap/
 
 bench-lab: build
+	$(GOFLAGS_STATIC) $(GO) build -trimpath -o $(BIN)/taprelay ./tests/bench/taprelay
 	@bash tests/bench/lab-iperf.sh
 
 bench-vm: vm-bins
-	@bash tests/vm/run.sh tests/vm/scenarios/bench-hwsim.sh
+	@bash tests/vm/run.sh tests/vm/scenarios/hwsim-bench.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
