@@ -45,8 +45,7 @@ func (m *Medium) Radios() []RadioInfo {
 		if p, ok := pos[r.name]; ok {
 			ri.Position = &p
 		}
-		if sr, ok := r.port.(StatusReporter); ok {
-			st := sr.MACStatus()
+		if st, ok := r.MACStatus(); ok {
 			ri.MAC = &st
 		}
 		out = append(out, ri)

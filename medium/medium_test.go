@@ -508,3 +508,47 @@ func TestObservers(t *testing.T) {
 		t.Fatal("removed observer still called")
 	}
 }
+
+// statusPort is a port that describes its MAC itself (as sta/ap ports do).
+type statusPort struct{ recorder }
+
+func (*statusPort) MACStatus() MACStatus { return MACStatus{Role: "sta", State: "scanning"} }
+
+func TestRadioStatusSource(t *testing.T) {
+	m := New(Options{Seed: 1})
+	plain, err := m.AddRadio(RadioConfig{Name: "vw0", Kind: KindLocal, Addr: mac(1)}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := m.AddRadio(RadioConfig{Name: "vw1", Kind: KindLocal, Addr: mac(2)}, &statusPort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := func() map[string]*MACStatus {
+		out := map[string]*MACStatus{}
+		for _, ri := range m.Radios() {
+			out[ri.Name] = ri.MAC
+		}
+		return out
+	}
+	if st := byName(); st["vw0"] != nil || st["vw1"] == nil || st["vw1"].State != "scanning" {
+		t.Fatalf("before: vw0 %+v (want none), vw1 %+v (want the port's)", st["vw0"], st["vw1"])
+	}
+	if _, ok := plain.MACStatus(); ok {
+		t.Fatal("vw0 reports a status without a source")
+	}
+	sig := int32(-67)
+	plain.SetStatusSource(func() MACStatus { return MACStatus{Role: "sta", State: "associated", SignalDBm: &sig} })
+	own.SetStatusSource(func() MACStatus { return MACStatus{Role: "ap", State: "enabled"} })
+	st := byName()
+	if st["vw0"] == nil || st["vw0"].State != "associated" || *st["vw0"].SignalDBm != -67 {
+		t.Fatalf("vw0 with a source: %+v", st["vw0"])
+	}
+	if st["vw1"] == nil || st["vw1"].Role != "ap" {
+		t.Fatalf("vw1: the source must take precedence over the port: %+v", st["vw1"])
+	}
+	plain.SetStatusSource(nil)
+	if st := byName(); st["vw0"] != nil {
+		t.Fatalf("vw0 after removing the source: %+v", st["vw0"])
+	}
+}

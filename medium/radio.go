@@ -156,6 +156,33 @@ type Radio struct {
 	rng   *rand.Rand
 
 	removed atomic.Bool
+
+	// status, when set, describes the radio's MAC instead of its port
+	// (a hwsim radio's MAC is mac80211 driven by hostapd/wpa_supplicant,
+	// which the lab asks).
+	status atomic.Pointer[func() MACStatus]
+}
+
+// SetStatusSource makes fn the source of the radio's MAC status (`vmctl
+// radios`), for radios whose port cannot report it itself; nil removes it.
+func (r *Radio) SetStatusSource(fn func() MACStatus) {
+	if fn == nil {
+		r.status.Store(nil)
+		return
+	}
+	r.status.Store(&fn)
+}
+
+// MACStatus returns the radio's MAC status, from its status source or its
+// port, and whether either could give one.
+func (r *Radio) MACStatus() (MACStatus, bool) {
+	if fn := r.status.Load(); fn != nil {
+		return (*fn)(), true
+	}
+	if sr, ok := r.port.(StatusReporter); ok {
+		return sr.MACStatus(), true
+	}
+	return MACStatus{}, false
 }
 
 // Name returns the radio's name (vw0, …).

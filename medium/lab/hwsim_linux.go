@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -372,7 +373,18 @@ func (d *daemon) staStatus() medium.MACStatus {
 	if state == "completed" {
 		state = "associated"
 	}
-	return medium.MACStatus{Role: "sta", State: state, SSID: kv(st, "ssid"), BSSID: kv(st, "bssid")}
+	ms := medium.MACStatus{Role: "sta", State: state, SSID: kv(st, "ssid"), BSSID: kv(st, "bssid")}
+	if state == "associated" {
+		// SIGNAL_POLL: the signal of the AP's last frames as mac80211
+		// saw it (what `iw dev vw1 link` prints), i.e. the link's.
+		if sp, err := d.query("SIGNAL_POLL"); err == nil {
+			if v, err := strconv.ParseInt(kv(sp, "RSSI"), 10, 32); err == nil {
+				sig := int32(v)
+				ms.SignalDBm = &sig
+			}
+		}
+	}
+	return ms
 }
 
 func (d *daemon) apStatus() medium.MACStatus {
@@ -380,5 +392,27 @@ func (d *daemon) apStatus() medium.MACStatus {
 	if err != nil {
 		return medium.MACStatus{Role: "ap", State: "unknown"}
 	}
-	return medium.MACStatus{Role: "ap", State: strings.ToLower(kv(st, "state")), SSID: kv(st, "ssid[0]"), BSSID: kv(st, "bssid[0]")}
+	ms := medium.MACStatus{Role: "ap", State: strings.ToLower(kv(st, "state")), SSID: kv(st, "ssid[0]"), BSSID: kv(st, "bssid[0]")}
+	ms.Stations = d.stations()
+	return ms
+}
+
+// stations lists the AP's associated stations (hostapd's STA-FIRST /
+// STA-NEXT walk, as hostapd_cli all_sta does); each answer starts with the
+// station's address, followed by its flags, which say whether it is
+// associated (and, with WPA2, authorized).
+func (d *daemon) stations() []string {
+	var out []string
+	r, err := d.query("STA-FIRST")
+	for i := 0; err == nil && i < 2048; i++ {
+		addr, rest, _ := strings.Cut(r, "\n")
+		if _, perr := net.ParseMAC(addr); perr != nil {
+			break // "FAIL" or empty: no (more) stations
+		}
+		if strings.Contains(kv(rest, "flags"), "[ASSOC]") {
+			out = append(out, addr)
+		}
+		r, err = d.query("STA-NEXT " + addr)
+	}
+	return out
 }

@@ -438,7 +438,14 @@ func (l *Lab) Context() context.Context { return l.ctx }
 func (l *Lab) Logger() *slog.Logger { return l.log }
 
 // AddNode registers a radio of the lab (for Summary, Nodes and waiting).
+// A node's Status also becomes its radio's status source, for radios whose
+// port cannot describe the MAC (hwsim: hostapd/wpa_supplicant know it).
 func (l *Lab) AddNode(n *Node) {
+	if n.Status != nil && n.Radio != nil {
+		if _, ok := n.Radio.MACStatus(); !ok {
+			n.Radio.SetStatusSource(n.Status)
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nodes = append(l.nodes, n)

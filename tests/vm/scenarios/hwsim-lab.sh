@@ -69,6 +69,18 @@ wait_for 10 _apsig
 ctl links
 log "signals: vw0->vw1 -67 dBm at vw1, vw1->vw0 -71 dBm at the AP"
 
+# vmctl radios: roles and states from hostapd / wpa_supplicant
+AP_MAC="$(in_ns ns0 cat /sys/class/net/vw0/address)"
+radios="$(ctl radios)"
+echo "$radios"
+row() { echo "$radios" | tr -s ' ' | awk -v n="$1" '$1 == n'; }
+assert_contains "$(row vw0)" " ap enabled vmedium $AP_MAC " "vmctl radios vw0 row"
+assert_contains "$(row vw1)" " sta associated vmedium $AP_MAC -67 dBm " "vmctl radios vw1 row"
+assert_contains "$(row vw2)" " sta associated vmedium $AP_MAC " "vmctl radios vw2 row"
+nsta="$(ctl --json radios | awk '/"name": "/ { cur = $2 } cur ~ /"vw0"/ && /"stations": \[/ { in_st = 1; next } in_st && /\]/ { in_st = 0 } in_st && /:/ { n++ } END { print n + 0 }')"
+assert_eq "$nsta" 2 "stations of vw0 in vmctl --json radios"
+log "vmctl radios: vw0 ap with 2 stations, vw1/vw2 associated to $AP_MAC"
+
 # 4. deny vw1 -> vw2: relayed frames with SA = vw1 are not heard by vw2
 ctl deny -s vw1 -d vw2 || fail "vmctl deny"
 loss="$(ping_loss ns1 10.0.0.3 5)"
