@@ -14,6 +14,7 @@ import (
 	"github.com/mdlayher/netlink"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
@@ -37,27 +38,84 @@ func RadioIDs() ([]int, error) {
 	return ids, nil
 }
 
+// nsInterface is a wireless interface and the namespace it was found in
+// ("" = the initial one, else a /run/netns path).
+type nsInterface struct {
+	nl80211.Interface
+	ns string
+}
+
 // allInterfaces dumps the wireless interfaces of the initial namespace and
 // of every named one (/run/netns/*), keyed by MAC.
-func allInterfaces() map[frames.MAC]nl80211.Interface {
-	out := map[frames.MAC]nl80211.Interface{}
-	add := func(ifs []nl80211.Interface) {
+func allInterfaces() map[frames.MAC]nsInterface {
+	out := map[frames.MAC]nsInterface{}
+	add := func(ns string, ifs []nl80211.Interface) {
 		for _, i := range ifs {
 			if _, dup := out[i.MAC]; !dup {
-				out[i.MAC] = i
+				out[i.MAC] = nsInterface{i, ns}
 			}
 		}
 	}
 	if ifs, err := nl80211.Interfaces(); err == nil {
-		add(ifs)
+		add("", ifs)
 	}
 	ents, _ := os.ReadDir("/run/netns")
 	for _, e := range ents {
-		if ifs, err := nl80211.InterfacesIn(filepath.Join("/run/netns", e.Name())); err == nil {
-			add(ifs)
+		p := filepath.Join("/run/netns", e.Name())
+		if ifs, err := nl80211.InterfacesIn(p); err == nil {
+			add(p, ifs)
 		}
 	}
 	return out
+}
+
+// interfaceStatus describes, for `vmctl radios`, the MAC of an attached
+// radio whose daemons vmedium does not run: its interface (the one with
+// address vif, wherever it lives now) as cfg80211 reports it — the role
+// from the interface type, the SSID, and from a station dump the AP a
+// station is connected to (with the signal mac80211 measured) or an AP's
+// stations.
+func interfaceStatus(vif frames.MAC) medium.MACStatus {
+	i, ok := allInterfaces()[vif]
+	if !ok {
+		return medium.MACStatus{State: "no interface"}
+	}
+	st := medium.MACStatus{Role: nl80211.IftypeRole(i.Type), SSID: i.SSID}
+	stas, err := nl80211.StationsIn(i.ns, i.Index)
+	if err != nil {
+		stas = nil
+	}
+	switch i.Type {
+	case nl80211.IftypeStation, nl80211.IftypeP2PClient:
+		st.State = "idle"
+		for _, s := range stas { // a station's one peer: its AP
+			if !s.Associated {
+				continue
+			}
+			st.State, st.BSSID = "associated", s.MAC.String()
+			if s.HasSignal {
+				sig := s.SignalDBm
+				st.SignalDBm = &sig
+			}
+			if st.SSID == "" {
+				if bss, ok, err := nl80211.AssociatedBSSIn(i.ns, i.Index); err == nil && ok {
+					st.SSID = bss.SSID
+				}
+			}
+			break
+		}
+	case nl80211.IftypeAP, nl80211.IftypeP2PGO:
+		st.State = "down"
+		if i.SSID != "" { // set while beaconing
+			st.State, st.BSSID = "enabled", i.MAC.String()
+		}
+		for _, s := range stas {
+			if s.Associated {
+				st.Stations = append(st.Stations, s.MAC.String())
+			}
+		}
+	}
+	return st
 }
 
 // Discover attaches every existing hwsim radio not served yet (attach mode:
@@ -72,7 +130,7 @@ func (b *Backend) Discover() (int, error) {
 		return 0, err
 	}
 	served := b.Served()
-	var ifs map[frames.MAC]nl80211.Interface
+	var ifs map[frames.MAC]nsInterface
 	n := 0
 	for _, id := range ids {
 		if _, ok := served[id]; ok {
@@ -99,9 +157,12 @@ func (b *Backend) Discover() (int, error) {
 		if _, taken := b.m.Radio(name); taken {
 			name = fmt.Sprintf("%s-hwsim%d", name, id)
 		}
-		if _, err := b.Attach(id, name, HwAddr(id), addr); err != nil {
+		r, err := b.Attach(id, name, HwAddr(id), addr)
+		if err != nil {
 			return n, err
 		}
+		vif := addr
+		r.SetStatusSource(func() medium.MACStatus { return interfaceStatus(vif) })
 		n++
 	}
 	return n, nil

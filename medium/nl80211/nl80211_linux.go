@@ -23,6 +23,8 @@ type Interface struct {
 	Wiphy   int
 	MAC     frames.MAC
 	FreqMHz uint32 // 0 when not on a channel
+	Type    uint32 // nl80211_iftype (IftypeStation, IftypeAP, …)
+	SSID    string // the BSS's SSID: an AP's while it beacons, a station's while connected
 }
 
 // Interfaces dumps the wireless interfaces of the calling thread's network
@@ -67,6 +69,10 @@ func decodeInterface(b []byte) (Interface, error) {
 			copy(ifc.MAC[:], ad.Bytes())
 		case AttrWiphyFreq:
 			ifc.FreqMHz = ad.Uint32()
+		case AttrIftype:
+			ifc.Type = ad.Uint32()
+		case AttrSSID:
+			ifc.SSID = string(ad.Bytes())
 		}
 	}
 	return ifc, ad.Err()
@@ -82,6 +88,89 @@ func InterfacesIn(nsPath string) ([]Interface, error) {
 		return err
 	})
 	return out, err
+}
+
+// Stations dumps the stations of interface ifindex in the calling thread's
+// network namespace (NL80211_CMD_GET_STATION with NLM_F_DUMP): an AP's
+// associated stations, or a connected station's AP.
+func Stations(ifindex int) ([]Station, error) {
+	c, fam, err := dial()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(AttrIfindex, uint32(ifindex))
+	data, err := ae.Encode()
+	if err != nil {
+		return nil, err
+	}
+	req := genetlink.Message{Header: genetlink.Header{Command: CmdGetStation}, Data: data}
+	msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: dump stations of interface %d: %w", ifindex, err)
+	}
+	out := make([]Station, 0, len(msgs))
+	for _, m := range msgs {
+		st, err := decodeStation(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("nl80211: decode station: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// StationsIn is Stations in the network namespace at nsPath ("" = the
+// caller's).
+func StationsIn(nsPath string, ifindex int) ([]Station, error) {
+	var out []Station
+	err := inNetns(nsPath, func() error {
+		var err error
+		out, err = Stations(ifindex)
+		return err
+	})
+	return out, err
+}
+
+// AssociatedBSSIn returns the BSS that interface ifindex (a station) in the
+// network namespace at nsPath ("" = the caller's) is associated with, from
+// its scan results (NL80211_CMD_GET_SCAN dump, the entry with BSS_STATUS
+// associated): the SSID of a station connected through its own SME
+// (wpa_supplicant) is known to cfg80211 only there on older kernels.
+func AssociatedBSSIn(nsPath string, ifindex int) (BSS, bool, error) {
+	var out BSS
+	var found bool
+	err := inNetns(nsPath, func() error {
+		c, fam, err := dial()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		ae := netlink.NewAttributeEncoder()
+		ae.Uint32(AttrIfindex, uint32(ifindex))
+		data, err := ae.Encode()
+		if err != nil {
+			return err
+		}
+		req := genetlink.Message{Header: genetlink.Header{Command: CmdGetScan}, Data: data}
+		msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
+		if err != nil {
+			return fmt.Errorf("nl80211: dump scan results of interface %d: %w", ifindex, err)
+		}
+		for _, m := range msgs {
+			bss, ok, err := decodeBSS(m.Data)
+			if err != nil {
+				return fmt.Errorf("nl80211: decode BSS: %w", err)
+			}
+			if ok && bss.Associated {
+				out, found = bss, true
+				return nil
+			}
+		}
+		return nil
+	})
+	return out, found, err
 }
 
 // SetWiphyNetns moves wiphy (its index) and all its interfaces into the

@@ -55,6 +55,21 @@ start_wpa ns2 wlan2 vmedium "$PSK" 2437
 wait_wpa_completed 30 ns1 wlan1
 wait_wpa_completed 30 ns2 wlan2
 log "stations associated through the attached medium"
+
+# vmctl radios: roles and states of radios whose daemons vmedium does not
+# run, from cfg80211 (interface type, SSID, station dump)
+AP_MAC="$(in_ns ns0 cat /sys/class/net/wlan0/address)"
+_radios_ok() {
+	radios="$(ctl radios | tr -s " ")"; echo "$radios" >"$VM_WORK/radios.log"
+	echo "$radios" | grep -q "^wlan0 .* ap enabled vmedium $AP_MAC " &&
+		echo "$radios" | grep -q "^wlan1 .* sta associated vmedium $AP_MAC -[0-9]* dBm " &&
+		echo "$radios" | grep -q "^wlan2 .* sta associated vmedium $AP_MAC -[0-9]* dBm "
+}
+wait_for 10 _radios_ok
+ctl radios
+nsta="$(ctl --json radios | awk '/"name": "/ { cur = $2 } cur ~ /"wlan0"/ && /"stations": \[/ { in_st = 1; next } in_st && /\]/ { in_st = 0 } in_st && /:/ { n++ } END { print n + 0 }')"
+assert_eq "$nsta" 2 "stations of wlan0 in vmctl --json radios"
+log "vmctl radios: wlan0 ap with 2 stations, wlan1/wlan2 associated to $AP_MAC"
 dmesg | grep -q 'switching to perfect channel medium' && fail "hwsim fell back to its own medium"
 
 # 6 (with items 2 and 4)
