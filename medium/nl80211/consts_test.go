@@ -125,14 +125,14 @@ func TestDecodeBSS(t *testing.T) {
 		13, 0, BSSInfoElements, 0, 0, 4, 'v', 'm', 'e', 'd', 3, 1, 6, 0, 0, 0,
 		8, 0, BSSStatus, 0, BSSStatusAssociated, 0, 0, 0,
 	}
-	bss, ok, err := decodeBSS(b)
-	if err != nil || !ok {
-		t.Fatalf("decodeBSS: ok %v, err %v", ok, err)
+	bss, err := decodeBSS(b)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if bss.BSSID.String() != "02:00:00:00:00:00" || bss.SSID != "vmed" || !bss.Associated {
 		t.Fatalf("decoded %+v", bss)
 	}
-	if _, ok, err := decodeBSS(b[:8]); ok || err != nil {
-		t.Fatalf("no BSS attribute: ok %v, err %v", ok, err)
+	if bss, err := decodeBSS(b[:8]); bss != (BSS{}) || err != nil {
+		t.Fatalf("no BSS attribute: %+v, %v", bss, err)
 	}
 }

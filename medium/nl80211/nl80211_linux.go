@@ -30,23 +30,38 @@ type Interface struct {
 // Interfaces dumps the wireless interfaces of the calling thread's network
 // namespace (NL80211_CMD_GET_INTERFACE with NLM_F_DUMP).
 func Interfaces() ([]Interface, error) {
+	return dump(CmdGetInterface, -1, "interfaces", decodeInterface)
+}
+
+// dump runs an nl80211 dump request in the calling thread's network
+// namespace — of interface ifindex, or of everything when ifindex < 0 —
+// and decodes every answer with decode.
+func dump[T any](cmd uint8, ifindex int, what string, decode func([]byte) (T, error)) ([]T, error) {
 	c, fam, err := dial()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	req := genetlink.Message{Header: genetlink.Header{Command: CmdGetInterface}}
+	req := genetlink.Message{Header: genetlink.Header{Command: cmd}}
+	if ifindex >= 0 {
+		ae := netlink.NewAttributeEncoder()
+		ae.Uint32(AttrIfindex, uint32(ifindex))
+		if req.Data, err = ae.Encode(); err != nil {
+			return nil, err
+		}
+		what = fmt.Sprintf("%s of interface %d", what, ifindex)
+	}
 	msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
 	if err != nil {
-		return nil, fmt.Errorf("nl80211: dump interfaces: %w", err)
+		return nil, fmt.Errorf("nl80211: dump %s: %w", what, err)
 	}
-	out := make([]Interface, 0, len(msgs))
+	out := make([]T, 0, len(msgs))
 	for _, m := range msgs {
-		ifc, err := decodeInterface(m.Data)
+		v, err := decode(m.Data)
 		if err != nil {
-			return nil, fmt.Errorf("nl80211: decode interface: %w", err)
+			return nil, fmt.Errorf("nl80211: decode %s: %w", what, err)
 		}
-		out = append(out, ifc)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -94,31 +109,7 @@ func InterfacesIn(nsPath string) ([]Interface, error) {
 // network namespace (NL80211_CMD_GET_STATION with NLM_F_DUMP): an AP's
 // associated stations, or a connected station's AP.
 func Stations(ifindex int) ([]Station, error) {
-	c, fam, err := dial()
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint32(AttrIfindex, uint32(ifindex))
-	data, err := ae.Encode()
-	if err != nil {
-		return nil, err
-	}
-	req := genetlink.Message{Header: genetlink.Header{Command: CmdGetStation}, Data: data}
-	msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
-	if err != nil {
-		return nil, fmt.Errorf("nl80211: dump stations of interface %d: %w", ifindex, err)
-	}
-	out := make([]Station, 0, len(msgs))
-	for _, m := range msgs {
-		st, err := decodeStation(m.Data)
-		if err != nil {
-			return nil, fmt.Errorf("nl80211: decode station: %w", err)
-		}
-		out = append(out, st)
-	}
-	return out, nil
+	return dump(CmdGetStation, ifindex, "stations", decodeStation)
 }
 
 // StationsIn is Stations in the network namespace at nsPath ("" = the
@@ -142,33 +133,13 @@ func AssociatedBSSIn(nsPath string, ifindex int) (BSS, bool, error) {
 	var out BSS
 	var found bool
 	err := inNetns(nsPath, func() error {
-		c, fam, err := dial()
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		ae := netlink.NewAttributeEncoder()
-		ae.Uint32(AttrIfindex, uint32(ifindex))
-		data, err := ae.Encode()
-		if err != nil {
-			return err
-		}
-		req := genetlink.Message{Header: genetlink.Header{Command: CmdGetScan}, Data: data}
-		msgs, err := c.Execute(req, fam, netlink.Request|netlink.Dump)
-		if err != nil {
-			return fmt.Errorf("nl80211: dump scan results of interface %d: %w", ifindex, err)
-		}
-		for _, m := range msgs {
-			bss, ok, err := decodeBSS(m.Data)
-			if err != nil {
-				return fmt.Errorf("nl80211: decode BSS: %w", err)
-			}
-			if ok && bss.Associated {
+		bsss, err := dump(CmdGetScan, ifindex, "scan results", decodeBSS)
+		for _, bss := range bsss {
+			if bss.Associated {
 				out, found = bss, true
-				return nil
 			}
 		}
-		return nil
+		return err
 	})
 	return out, found, err
 }

@@ -30,13 +30,7 @@ func decodeStation(b []byte) (Station, error) {
 	for ad.Next() {
 		switch ad.Type() {
 		case AttrMAC:
-			ad.Do(func(v []byte) error {
-				if len(v) != 6 {
-					return fmt.Errorf("station address of %d bytes", len(v))
-				}
-				copy(st.MAC[:], v)
-				return nil
-			})
+			ad.Do(macInto(&st.MAC, "station address"))
 		case AttrStaInfo:
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				for nad.Next() {
@@ -85,6 +79,18 @@ func IftypeRole(t uint32) string {
 	return fmt.Sprintf("iftype %d", t)
 }
 
+// macInto returns an AttributeDecoder.Do function that copies a 6-byte
+// address attribute into dst, and refuses any other length.
+func macInto(dst *frames.MAC, what string) func([]byte) error {
+	return func(v []byte) error {
+		if len(v) != len(dst) {
+			return fmt.Errorf("%s of %d bytes", what, len(v))
+		}
+		copy(dst[:], v)
+		return nil
+	}
+}
+
 // BSS is one entry of a scan dump.
 type BSS struct {
 	BSSID      frames.MAC
@@ -92,29 +98,23 @@ type BSS struct {
 	Associated bool // the interface is associated with it (BSS_STATUS)
 }
 
-func decodeBSS(b []byte) (BSS, bool, error) {
+// decodeBSS decodes one scan dump answer; one without a BSS attribute
+// decodes as the zero BSS (not associated).
+func decodeBSS(b []byte) (BSS, error) {
 	var bss BSS
-	found := false
 	ad, err := netlink.NewAttributeDecoder(b)
 	if err != nil {
-		return bss, false, err
+		return bss, err
 	}
 	for ad.Next() {
 		if ad.Type() != AttrBSS {
 			continue
 		}
-		found = true
 		ad.Nested(func(nad *netlink.AttributeDecoder) error {
 			for nad.Next() {
 				switch nad.Type() {
 				case BSSBSSID:
-					nad.Do(func(v []byte) error {
-						if len(v) != 6 {
-							return fmt.Errorf("BSSID of %d bytes", len(v))
-						}
-						copy(bss.BSSID[:], v)
-						return nil
-					})
+					nad.Do(macInto(&bss.BSSID, "BSSID"))
 				case BSSInfoElements:
 					nad.Do(func(v []byte) error {
 						if ssid, ok := frames.FindIE(v, frames.IESSID); ok {
@@ -129,5 +129,5 @@ func decodeBSS(b []byte) (BSS, bool, error) {
 			return nil
 		})
 	}
-	return bss, found, ad.Err()
+	return bss, ad.Err()
 }
