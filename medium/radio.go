@@ -58,14 +58,17 @@ func (f UplinkFunc) WriteEthernet(eth []byte) error { return f(eth) }
 // MACStatus is what a radio's MAC (sta, ap, kernel) reports about itself for
 // `vmctl radios`. Ports that have one implement StatusReporter.
 type MACStatus struct {
-	Role      string            `json:"role,omitempty"`  // "ap", "sta", "monitor", …
-	State     string            `json:"state,omitempty"` // e.g. "associated", "scanning"
-	SSID      string            `json:"ssid,omitempty"`
-	BSSID     string            `json:"bssid,omitempty"`
-	SignalDBm *int32            `json:"signal_dbm,omitempty"`
-	AID       uint16            `json:"aid,omitempty"`
-	Stations  []string          `json:"stations,omitempty"` // an AP's associated stations
-	Counters  map[string]uint64 `json:"counters,omitempty"`
+	Role      string   `json:"role,omitempty"`  // "ap", "sta", "monitor", …
+	State     string   `json:"state,omitempty"` // e.g. "associated", "scanning"
+	SSID      string   `json:"ssid,omitempty"`
+	BSSID     string   `json:"bssid,omitempty"`
+	SignalDBm *int32   `json:"signal_dbm,omitempty"`
+	AID       uint16   `json:"aid,omitempty"`
+	Stations  []string `json:"stations,omitempty"` // an AP's associated stations
+	// FreqMHz is the channel the MAC operates on, when the radio itself
+	// hears every frequency (hwsim: the backend filters per frame).
+	FreqMHz  uint32            `json:"freq_mhz,omitempty"`
+	Counters map[string]uint64 `json:"counters,omitempty"`
 }
 
 // StatusReporter is implemented by ports that can describe their MAC state.

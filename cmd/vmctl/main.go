@@ -244,8 +244,11 @@ func (a *app) radios(ctx context.Context, args []string) error {
 			drops += v
 		}
 		freq := "all"
-		if r.FreqMHz != 0 {
+		switch {
+		case r.FreqMHz != 0:
 			freq = fmt.Sprintf("%d MHz", r.FreqMHz)
+		case r.MAC != nil && r.MAC.FreqMHz != 0: // hwsim: the MAC's channel
+			freq = fmt.Sprintf("%d MHz", r.MAC.FreqMHz)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.Name, r.Kind, r.Addr, freq,
 			role, state, ssid, bssid, sig, r.Stats.TxFrames, r.Stats.RxFrames, drops)

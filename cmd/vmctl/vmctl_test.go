@@ -400,3 +400,43 @@ func checkPcap(t *testing.T, b []byte, wantSignal int8) int {
 		n++
 	}
 }
+
+// TestRadiosMACStatus: a radio that hears every frequency (as hwsim radios
+// do) shows its MAC's channel and state from its status source.
+func TestRadiosMACStatus(t *testing.T) {
+	e := start(t, sockPath(t), "", false)
+	nop := medium.PortFunc(func([]byte, medium.RxInfo) error { return nil })
+	r, err := e.m.AddRadio(medium.RadioConfig{Name: "wlan1", Kind: medium.KindHwsim, Addr: addr(9)}, nop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := e.ok("radios")
+	if row := rowOf(out, "wlan1"); !strings.Contains(row, " all ") || !strings.Contains(row, " - ") {
+		t.Fatalf("wlan1 without a status source: %q", row)
+	}
+	sig := int32(-61)
+	r.SetStatusSource(func() medium.MACStatus {
+		return medium.MACStatus{Role: "sta", State: "associated", SSID: "vmedium", BSSID: addr(0).String(), SignalDBm: &sig, FreqMHz: 2412}
+	})
+	row := strings.Join(strings.Fields(rowOf(e.ok("radios"), "wlan1")), " ")
+	want := "2412 MHz sta associated vmedium " + addr(0).String() + " -61 dBm"
+	if !strings.Contains(row, want) {
+		t.Fatalf("wlan1 row %q does not contain %q", row, want)
+	}
+	var rs []medium.RadioInfo
+	e.okJSON(&rs, "radios")
+	for _, ri := range rs {
+		if ri.Name == "wlan1" && (ri.MAC == nil || ri.MAC.FreqMHz != 2412 || ri.FreqMHz != 0) {
+			t.Fatalf("wlan1 in --json radios: %+v", ri)
+		}
+	}
+}
+
+func rowOf(table, name string) string {
+	for _, l := range strings.Split(table, "\n") {
+		if strings.HasPrefix(l, name+" ") {
+			return l
+		}
+	}
+	return ""
+}

@@ -80,7 +80,7 @@ func interfaceStatus(vif frames.MAC) medium.MACStatus {
 	if !ok {
 		return medium.MACStatus{State: "no interface"}
 	}
-	st := medium.MACStatus{Role: nl80211.IftypeRole(i.Type), SSID: i.SSID}
+	st := medium.MACStatus{Role: nl80211.IftypeRole(i.Type), SSID: i.SSID, FreqMHz: i.FreqMHz}
 	stas, err := nl80211.StationsIn(i.ns, i.Index)
 	if err != nil {
 		stas = nil

@@ -349,6 +349,15 @@ func kv(status, key string) string {
 	return ""
 }
 
+// kvFreq is kv's value as a frequency in MHz (0 when absent or not a number).
+func kvFreq(status, key string) uint32 {
+	v, err := strconv.ParseUint(kv(status, key), 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(v)
+}
+
 func (d *daemon) waitCompleted(ctx context.Context) error {
 	for {
 		if st, err := d.query("STATUS"); err == nil && kv(st, "wpa_state") == "COMPLETED" {
@@ -373,7 +382,7 @@ func (d *daemon) staStatus() medium.MACStatus {
 	if state == "completed" {
 		state = "associated"
 	}
-	ms := medium.MACStatus{Role: "sta", State: state, SSID: kv(st, "ssid"), BSSID: kv(st, "bssid")}
+	ms := medium.MACStatus{Role: "sta", State: state, SSID: kv(st, "ssid"), BSSID: kv(st, "bssid"), FreqMHz: kvFreq(st, "freq")}
 	if state == "associated" {
 		// SIGNAL_POLL: the signal of the AP's last frames as mac80211
 		// saw it (what `iw dev vw1 link` prints), i.e. the link's.
@@ -392,7 +401,7 @@ func (d *daemon) apStatus() medium.MACStatus {
 	if err != nil {
 		return medium.MACStatus{Role: "ap", State: "unknown"}
 	}
-	ms := medium.MACStatus{Role: "ap", State: strings.ToLower(kv(st, "state")), SSID: kv(st, "ssid[0]"), BSSID: kv(st, "bssid[0]")}
+	ms := medium.MACStatus{Role: "ap", State: strings.ToLower(kv(st, "state")), SSID: kv(st, "ssid[0]"), BSSID: kv(st, "bssid[0]"), FreqMHz: kvFreq(st, "freq")}
 	ms.Stations = d.stations()
 	return ms
 }
