@@ -137,7 +137,10 @@ func decodeEvent(cmd uint8, data []byte) (Event, error) {
 			e.Radio.Index = e.Index
 			haveRadio = true
 		case AttrFrame:
-			e.Frame = ad.Bytes()
+			// ad.Do, not ad.Bytes: the decoder already holds a
+			// private copy of every attribute (Next copies it out of
+			// the message), so Bytes would copy the frame twice.
+			ad.Do(func(v []byte) error { e.Frame = v; return nil })
 		case AttrSSID:
 			e.SSID = ad.Bytes()
 			e.Radio.SSID = e.SSID
