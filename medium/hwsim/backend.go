@@ -100,6 +100,8 @@ type Backend struct {
 	opts   Options
 	log    *slog.Logger
 
+	ifaces ifaceCache // attached radios' interfaces, for their MAC status
+
 	mu       sync.Mutex // guards the tables below (configuration, not per frame)
 	byHw     map[frames.MAC]*hwRadio
 	byID     map[int]*hwRadio

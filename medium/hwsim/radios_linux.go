@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -69,14 +71,35 @@ func allInterfaces() map[frames.MAC]nsInterface {
 	return out
 }
 
+// ifaceCache keeps one allInterfaces scan for ifaceCacheTTL: `vmctl radios`
+// asks every attached radio for its status in turn, and each would
+// otherwise dump the interfaces of every namespace again (radios ×
+// namespaces dumps per call with many radios).
+type ifaceCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	ifs map[frames.MAC]nsInterface
+}
+
+const ifaceCacheTTL = time.Second
+
+func (c *ifaceCache) get() map[frames.MAC]nsInterface {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ifs == nil || time.Since(c.at) > ifaceCacheTTL {
+		c.ifs, c.at = allInterfaces(), time.Now()
+	}
+	return c.ifs
+}
+
 // interfaceStatus describes, for `vmctl radios`, the MAC of an attached
 // radio whose daemons vmedium does not run: its interface (the one with
 // address vif, wherever it lives now) as cfg80211 reports it — the role
 // from the interface type, the SSID, and from a station dump the AP a
 // station is connected to (with the signal mac80211 measured) or an AP's
 // stations.
-func interfaceStatus(vif frames.MAC) medium.MACStatus {
-	i, ok := allInterfaces()[vif]
+func interfaceStatus(ifs map[frames.MAC]nsInterface, vif frames.MAC) medium.MACStatus {
+	i, ok := ifs[vif]
 	if !ok {
 		return medium.MACStatus{State: "no interface"}
 	}
@@ -162,7 +185,7 @@ func (b *Backend) Discover() (int, error) {
 			return n, err
 		}
 		vif := addr
-		r.SetStatusSource(func() medium.MACStatus { return interfaceStatus(vif) })
+		r.SetStatusSource(func() medium.MACStatus { return interfaceStatus(b.ifaces.get(), vif) })
 		n++
 	}
 	return n, nil
