@@ -12,6 +12,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/vmedium/vmedium/medium/internal/genlraw"
 )
 
 // The frame path reads and writes the medium socket's file descriptor with
@@ -282,7 +284,7 @@ func (b *Backend) sendRaw(msgs []netlink.Message) error {
 }
 
 // genlMsgHdrLen is struct nlmsghdr + struct genlmsghdr.
-const genlMsgHdrLen = unix.NLMSG_HDRLEN + unix.GENL_HDRLEN
+const genlMsgHdrLen = genlraw.HeaderLen
 
 // maxIov bounds the vector of one writev (UIO_MAXIOV is 1024).
 const maxIov = 1024
@@ -308,14 +310,14 @@ func (b *Backend) writeBatchRaw(msgs []outMsg) error {
 		// Encoded attributes are NLA_ALIGN'd, so l is NLMSG_ALIGN'd.
 		l := genlMsgHdrLen + len(m.attrs)
 		if len(iov) > 0 && (size+l > maxWrite || len(iov)+2 > maxIov) {
-			if err = writev(b.rawFD, iov); err != nil {
+			if err = genlraw.Writev(b.rawFD, iov); err != nil {
 				break
 			}
 			clear(iov)
 			iov, size = iov[:0], 0
 		}
 		h := hdrs[i*genlMsgHdrLen : (i+1)*genlMsgHdrLen]
-		putGenlHeader(h, uint32(l), b.family.ID, uint16(netlink.Request), b.txSeq.Add(1)&0x7fffffff, m.cmd)
+		genlraw.PutHeader(h, uint32(l), b.family.ID, uint16(netlink.Request), b.txSeq.Add(1)&0x7fffffff, m.cmd, FamilyVersion)
 		iov = append(iov, unix.Iovec{Base: &h[0], Len: uint64(len(h))})
 		if len(m.attrs) > 0 {
 			iov = append(iov, unix.Iovec{Base: &m.attrs[0], Len: uint64(len(m.attrs))})
@@ -323,38 +325,11 @@ func (b *Backend) writeBatchRaw(msgs []outMsg) error {
 		size += l
 	}
 	if err == nil && len(iov) > 0 {
-		err = writev(b.rawFD, iov)
+		err = genlraw.Writev(b.rawFD, iov)
 	}
 	clear(iov) // drop the references to the encoded messages
 	b.iov = iov[:0]
 	return err
-}
-
-// putGenlHeader writes struct nlmsghdr (port id 0: the kernel's) followed
-// by struct genlmsghdr into h.
-func putGenlHeader(h []byte, length uint32, typ, flags uint16, seq uint32, cmd uint8) {
-	_ = h[genlMsgHdrLen-1]
-	binary.NativeEndian.PutUint32(h[0:], length)
-	binary.NativeEndian.PutUint16(h[4:], typ)
-	binary.NativeEndian.PutUint16(h[6:], flags)
-	binary.NativeEndian.PutUint32(h[8:], seq)
-	binary.NativeEndian.PutUint32(h[12:], 0)
-	h[16], h[17], h[18], h[19] = cmd, FamilyVersion, 0, 0
-}
-
-// writev writes one datagram from iov. A normal system call, for the same
-// reason as writeRaw.
-func writev(fd int, iov []unix.Iovec) error {
-	for {
-		_, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return e
-		}
-		return nil
-	}
 }
 
 func (b *Backend) writeRaw() error {

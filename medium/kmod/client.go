@@ -37,6 +37,7 @@ var ErrBusy = errors.New("kmod: another medium is registered with vmedium.ko")
 type Client struct {
 	events, cmds, data *genetlink.Conn
 	family             genetlink.Family
+	raw                *rawData // data's descriptor for Inject; nil: through the library
 
 	injectErrs atomic.Uint64
 	overruns   atomic.Uint64
@@ -86,7 +87,7 @@ func newClient(events, cmds, data *genetlink.Conn) (*Client, error) {
 	if f.Version != FamilyVersion {
 		return nil, fmt.Errorf("kmod: family %s is version %d, this vmedium speaks version %d", FamilyName, f.Version, FamilyVersion)
 	}
-	c := &Client{events: events, cmds: cmds, data: data, family: f}
+	c := &Client{events: events, cmds: cmds, data: data, family: f, raw: openRawData(data)}
 	c.wg.Add(1)
 	go c.drainData()
 	return c, nil
@@ -108,7 +109,11 @@ func (c *Client) Overruns() uint64 { return c.overruns.Load() }
 func (c *Client) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
-		err = errors.Join(c.events.Close(), c.cmds.Close(), c.data.Close())
+		var rerr error
+		if c.raw != nil {
+			rerr = c.raw.close()
+		}
+		err = errors.Join(c.events.Close(), c.cmds.Close(), rerr, c.data.Close())
 		c.wg.Wait()
 	})
 	return err
@@ -246,6 +251,9 @@ func (c *Client) exec(cmd uint8, radio uint32, fill func(ae *netlink.AttributeEn
 func (c *Client) Inject(radio uint32, eth []byte) error {
 	if len(eth) < 14 || len(eth) > MaxFrame {
 		return fmt.Errorf("kmod: inject: frame of %d bytes, want 14..%d", len(eth), MaxFrame)
+	}
+	if c.raw != nil {
+		return c.raw.inject(c.family.ID, radio, eth)
 	}
 	ae := netlink.NewAttributeEncoder()
 	ae.Uint32(AttrRadio, radio)
