@@ -41,7 +41,7 @@ type fakeModule struct {
 	register int
 }
 
-func encode(t *testing.T, fill func(ae *netlink.AttributeEncoder)) []byte {
+func encode(t testing.TB, fill func(ae *netlink.AttributeEncoder)) []byte {
 	t.Helper()
 	ae := netlink.NewAttributeEncoder()
 	fill(ae)

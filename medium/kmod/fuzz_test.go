@@ -11,20 +11,11 @@ import (
 // radio state). Nothing may panic; a decoded TX event's frame is no larger
 // than what was given.
 func FuzzDecodeEvent(f *testing.F) {
-	enc := func(fill func(ae *netlink.AttributeEncoder)) []byte {
-		ae := netlink.NewAttributeEncoder()
-		fill(ae)
-		b, err := ae.Encode()
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
-	}
-	f.Add(CmdTx, enc(func(ae *netlink.AttributeEncoder) {
+	f.Add(CmdTx, encode(f, func(ae *netlink.AttributeEncoder) {
 		ae.Uint32(AttrRadio, 1)
 		ae.Bytes(AttrFrame, make([]byte, 60))
 	}))
-	f.Add(CmdConnect, enc(func(ae *netlink.AttributeEncoder) {
+	f.Add(CmdConnect, encode(f, func(ae *netlink.AttributeEncoder) {
 		ae.Uint32(AttrRadio, 2)
 		ae.Bytes(AttrSSID, []byte("vmedium"))
 		ae.Bytes(AttrBSSID, []byte{2, 0, 0, 0, 0, 0})
