@@ -95,19 +95,17 @@ func (c *ifaceCache) get() map[frames.MAC]nsInterface {
 // interfaceStatus describes, for `vmctl radios`, the MAC of an attached
 // radio whose daemons vmedium does not run: its interface (the one with
 // address vif, wherever it lives now) as cfg80211 reports it — the role
-// from the interface type, the SSID, and from a station dump the AP a
-// station is connected to (with the signal mac80211 measured) or an AP's
-// stations.
+// from the interface type, the channel and SSID, and from a station dump
+// the AP a station is associated with (with the signal mac80211 measured;
+// the SSID from its scan results) or an AP's associated stations.
 func interfaceStatus(ifs map[frames.MAC]nsInterface, vif frames.MAC) medium.MACStatus {
 	i, ok := ifs[vif]
 	if !ok {
 		return medium.MACStatus{State: "no interface"}
 	}
 	st := medium.MACStatus{Role: nl80211.IftypeRole(i.Type), SSID: i.SSID, FreqMHz: i.FreqMHz}
-	stas, err := nl80211.StationsIn(i.ns, i.Index)
-	if err != nil {
-		stas = nil
-	}
+	// Without a station dump (an error) the state stays idle or down.
+	stas, _ := nl80211.StationsIn(i.ns, i.Index)
 	switch i.Type {
 	case nl80211.IftypeStation, nl80211.IftypeP2PClient:
 		st.State = "idle"
