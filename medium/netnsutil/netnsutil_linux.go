@@ -146,9 +146,18 @@ func Handle(name string) (*netlink.Handle, error) {
 // switches back afterwards. Use it only for calls that bind to the current
 // namespace at creation time (opening /dev/net/tun, creating sockets).
 func Do(name string, fn func() error) error {
-	ns, err := netns.GetFromName(name)
+	return DoPath(filepath.Join(Dir, name), fn)
+}
+
+// DoPath is Do for the namespace bound at path (e.g. /run/netns/ns1, or
+// /proc/PID/ns/net); "" runs fn in the caller's namespace.
+func DoPath(path string, fn func() error) error {
+	if path == "" {
+		return fn()
+	}
+	ns, err := netns.GetFromPath(path)
 	if err != nil {
-		return fmt.Errorf("open network namespace %s: %w", name, err)
+		return fmt.Errorf("open network namespace %s: %w", path, err)
 	}
 	defer ns.Close()
 	runtime.LockOSThread()
@@ -160,12 +169,12 @@ func Do(name string, fn func() error) error {
 	defer orig.Close()
 	if err := netns.Set(ns); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("enter network namespace %s: %w", name, err)
+		return fmt.Errorf("enter network namespace %s: %w", path, err)
 	}
 	ferr := fn()
 	if err := netns.Set(orig); err != nil {
 		// Keep the thread locked: the runtime will drop it at goroutine exit.
-		return errors.Join(ferr, fmt.Errorf("restore network namespace after %s: %w", name, err))
+		return errors.Join(ferr, fmt.Errorf("restore network namespace after %s: %w", path, err))
 	}
 	runtime.UnlockOSThread()
 	return ferr

@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/netnsutil"
 )
 
 // Interface is one wireless interface from an nl80211 interface dump.
@@ -97,7 +96,7 @@ func decodeInterface(b []byte) (Interface, error) {
 // nsPath (e.g. /run/netns/ns1).
 func InterfacesIn(nsPath string) ([]Interface, error) {
 	var out []Interface
-	err := inNetns(nsPath, func() error {
+	err := netnsutil.DoPath(nsPath, func() error {
 		var err error
 		out, err = Interfaces()
 		return err
@@ -116,7 +115,7 @@ func Stations(ifindex int) ([]Station, error) {
 // caller's).
 func StationsIn(nsPath string, ifindex int) ([]Station, error) {
 	var out []Station
-	err := inNetns(nsPath, func() error {
+	err := netnsutil.DoPath(nsPath, func() error {
 		var err error
 		out, err = Stations(ifindex)
 		return err
@@ -132,7 +131,7 @@ func StationsIn(nsPath string, ifindex int) ([]Station, error) {
 func AssociatedBSSIn(nsPath string, ifindex int) (BSS, bool, error) {
 	var out BSS
 	var found bool
-	err := inNetns(nsPath, func() error {
+	err := netnsutil.DoPath(nsPath, func() error {
 		bsss, err := dump(CmdGetScan, ifindex, "scan results", decodeBSS)
 		for _, bss := range bsss {
 			if bss.Associated {
@@ -190,7 +189,7 @@ func ReturnWiphys(nsPath string) ([]string, error) {
 	}
 	defer home.Close()
 	var names []string
-	err = inNetns(nsPath, func() error {
+	err = netnsutil.DoPath(nsPath, func() error {
 		ifs, err := Interfaces()
 		if err != nil {
 			return err
@@ -237,36 +236,4 @@ func dial() (*genetlink.Conn, uint16, error) {
 		return nil, 0, fmt.Errorf("nl80211: resolve family (is cfg80211 loaded?): %w", err)
 	}
 	return c, fam.ID, nil
-}
-
-// inNetns runs fn on a locked OS thread switched into the namespace at
-// nsPath ("" = current), restoring the original namespace afterwards. If
-// the restore fails the thread stays locked so the runtime discards it.
-func inNetns(nsPath string, fn func() error) error {
-	if nsPath == "" {
-		return fn()
-	}
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("nl80211: get current netns: %w", err)
-	}
-	defer orig.Close()
-	target, err := netns.GetFromPath(nsPath)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("nl80211: open netns %s: %w", nsPath, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("nl80211: enter netns %s: %w", nsPath, err)
-	}
-	ferr := fn()
-	if err := netns.Set(orig); err != nil {
-		return fmt.Errorf("nl80211: restore netns: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
 }
