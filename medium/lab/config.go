@@ -452,3 +452,18 @@ func validNetnsName(s string) error {
 	}
 	return nil
 }
+
+// APsFirst returns the indexes of the configured radios, APs first and
+// otherwise in configuration order: backends bring radios up in this order
+// so that stations find their AP's beacons on the first scan.
+func (c *Config) APsFirst() []int {
+	order := make([]int, 0, len(c.Radios))
+	for _, ap := range []bool{true, false} {
+		for i, r := range c.Radios {
+			if (r.Role == RoleAP) == ap {
+				order = append(order, i)
+			}
+		}
+	}
+	return order
+}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,5 +168,15 @@ func TestStateFile(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, StateFileName), []byte("{"), 0o644)
 	if _, ok, err := ReadStateFile(dir); !ok || err == nil {
 		t.Errorf("corrupt file: ok=%v err=%v", ok, err)
+	}
+}
+
+func TestAPsFirst(t *testing.T) {
+	c := &Config{Radios: []RadioConfig{{Name: "a", Role: RoleSTA}, {Name: "b", Role: RoleAP}, {Name: "c", Role: RoleSTA}, {Name: "d", Role: RoleAP}}}
+	if got, want := fmt.Sprint(c.APsFirst()), "[1 3 0 2]"; got != want {
+		t.Fatalf("APsFirst = %s, want %s", got, want)
+	}
+	if got := (&Config{}).APsFirst(); len(got) != 0 {
+		t.Fatalf("APsFirst of no radios = %v", got)
 	}
 }

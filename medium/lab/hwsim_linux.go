@@ -73,19 +73,7 @@ func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return fmt.Errorf("run directory: %w", err)
 	}
-	// APs first so stations find them on their first scan.
-	order := make([]int, 0, len(cfg.Radios))
-	for i, r := range cfg.Radios {
-		if r.Role == RoleAP {
-			order = append(order, i)
-		}
-	}
-	for i, r := range cfg.Radios {
-		if r.Role != RoleAP {
-			order = append(order, i)
-		}
-	}
-	for _, i := range order {
+	for _, i := range cfg.APsFirst() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -79,18 +79,7 @@ func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		byName[r.Name()] = r
 		names = append(names, r.Name())
 	}
-	order := make([]int, 0, len(cfg.Radios))
-	for i, r := range cfg.Radios { // APs first: stations find them at once
-		if r.Role == RoleAP {
-			order = append(order, i)
-		}
-	}
-	for i, r := range cfg.Radios {
-		if r.Role != RoleAP {
-			order = append(order, i)
-		}
-	}
-	for _, i := range order {
+	for _, i := range cfg.APsFirst() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

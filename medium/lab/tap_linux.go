@@ -32,18 +32,7 @@ var (
 // and a Go MAC (ap or sta) on the medium. APs start first so stations find
 // their beacons at once.
 func upTap(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
-	order := make([]int, 0, len(cfg.Radios))
-	for i, r := range cfg.Radios {
-		if r.Role == RoleAP {
-			order = append(order, i)
-		}
-	}
-	for i, r := range cfg.Radios {
-		if r.Role != RoleAP {
-			order = append(order, i)
-		}
-	}
-	for _, i := range order {
+	for _, i := range cfg.APsFirst() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
