@@ -23,3 +23,10 @@ func CheckLeaks(t testing.TB) {
 		}
 	})
 }
+
+// VerifyMain runs a package's tests (call it from TestMain) and then fails
+// the run if any goroutine the tests started is still running: a radio, a
+// backend or a lab that does not stop everything it started on Close.
+func VerifyMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}

@@ -28,7 +28,7 @@ func buildBinaries(t *testing.T) binaries {
 	for pkg, out := range map[string]string{"../../cmd/vmedium": b.vmedium, "../../cmd/vmctl": b.vmctl} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("cannot build %s yet (written in parallel): %v\n%s", pkg, err, msg)
+			t.Fatalf("build %s: %v\n%s", pkg, err, msg)
 		}
 	}
 	return b
