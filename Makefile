@@ -80,6 +80,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/
+	$(GO) test -run XXX -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./medium/guest/wire/
 
 kmod:
 	$(MAKE) -C kmod
