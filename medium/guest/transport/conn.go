@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vmedium/vmedium/medium/guest/wire"
+)
+
+// Errors a Conn reports.
+var (
+	// ErrPeerSilent: the peer missed Options.KeepaliveMissed pings in a
+	// row; the connection was dropped.
+	ErrPeerSilent = errors.New("peer silent: keepalive pings unanswered")
+	// ErrClosed: the connection was closed on this side.
+	ErrClosed = errors.New("connection closed")
+)
+
+// Options tune a Conn. Zero values take the defaults.
+type Options struct {
+	// WriteTimeout bounds every write: a peer that stops reading cannot
+	// block a writer longer (default 5 s); the connection is dropped then.
+	WriteTimeout time.Duration
+	// KeepaliveInterval: send a Ping this often (0: no keepalive).
+	KeepaliveInterval time.Duration
+	// KeepaliveMissed: drop the peer when this many pings in a row are
+	// unanswered at the next tick (default 3).
+	KeepaliveMissed int
+}
+
+const (
+	defaultWriteTimeout = 5 * time.Second
+	defaultMissed       = 3
+	readBufSize         = 4 * wire.MaxMessage
+	flushAt             = 2 * wire.MaxMessage
+)
+
+// Counters of one Conn.
+type Counters struct {
+	MsgsIn, MsgsOut   uint64 // whole messages (pings and pongs included)
+	BytesIn, BytesOut uint64
+	PingsSent         uint64
+	PongsIn           uint64
+}
+
+// Conn is one framed connection of the guest protocol over a Stream. One
+// goroutine reads (Read); any number write (Write, Queue, Flush). Read
+// answers Pings and consumes Pongs itself.
+type Conn struct {
+	s   Stream
+	opt Options
+
+	// reader side: only the goroutine calling Read.
+	rbuf       []byte
+	start, end int
+
+	wmu        sync.Mutex
+	wbuf       []byte
+	wdeadline  time.Time // the write deadline last set
+	werr       error     // sticky: the stream failed, no more writes
+	pong       wire.Pong // the reader's answer, reused
+	ping       wire.Ping // the keepalive's ping, reused
+	deadlineOK bool      // the stream supports deadlines
+
+	closed    chan struct{}
+	closeOnce sync.Once
+	cause     atomic.Pointer[error]
+	kaDone    chan struct{}
+
+	outstanding atomic.Int32
+	msgsIn      atomic.Uint64
+	msgsOut     atomic.Uint64
+	bytesIn     atomic.Uint64
+	bytesOut    atomic.Uint64
+	pingsSent   atomic.Uint64
+	pongsIn     atomic.Uint64
+}
+
+// NewConn wraps s. With a keepalive interval it starts the keepalive
+// goroutine, which Close stops.
+func NewConn(s Stream, o Options) *Conn {
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = defaultWriteTimeout
+	}
+	if o.KeepaliveMissed <= 0 {
+		o.KeepaliveMissed = defaultMissed
+	}
+	c := &Conn{
+		s:          s,
+		opt:        o,
+		rbuf:       make([]byte, readBufSize),
+		wbuf:       make([]byte, 0, flushAt+wire.MaxMessage),
+		closed:     make(chan struct{}),
+		kaDone:     make(chan struct{}),
+		deadlineOK: true,
+	}
+	if o.KeepaliveInterval > 0 {
+		go c.keepalive()
+	} else {
+		close(c.kaDone)
+	}
+	return c
+}
+
+// Read reads the next message into m. Frame and Rx data are sub-slices of
+// the Conn's buffer, valid until the next Read. A message whose length was
+// valid but whose body was not is skipped and returned as an error
+// wrapping wire.ErrMalformed (or wire.ErrVersion for another version's
+// Hello, which m then holds the frozen fields of): the caller counts it and
+// reads on. Any other error ends the connection: ErrPeerSilent, ErrClosed,
+// io.EOF, wire.ErrTooLarge or the stream's own.
+func (c *Conn) Read(m *wire.Msg) error {
+	for {
+		b, err := c.next()
+		if err != nil {
+			return err
+		}
+		c.msgsIn.Add(1)
+		c.bytesIn.Add(uint64(len(b)))
+		if err := wire.Decode(b, m); err != nil {
+			return err
+		}
+		switch m.Type {
+		case wire.TypePing:
+			c.wmu.Lock()
+			c.pong.Seq = m.Ping.Seq
+			err := c.writeLocked(&c.pong, true)
+			c.wmu.Unlock()
+			if err != nil {
+				return c.readErr(err)
+			}
+		case wire.TypePong:
+			c.pongsIn.Add(1)
+			c.outstanding.Store(0)
+		default:
+			return nil
+		}
+	}
+}
+
+// next returns the next whole message in the read buffer, reading more
+// from the stream as needed.
+func (c *Conn) next() ([]byte, error) {
+	for {
+		if avail := c.end - c.start; avail >= 4 {
+			n, err := wire.Len(c.rbuf[c.start:c.end])
+			if err != nil {
+				err = fmt.Errorf("read: %w", err)
+				c.shutdown(err)
+				return nil, err
+			}
+			if avail >= n {
+				b := c.rbuf[c.start : c.start+n : c.start+n]
+				c.start += n
+				return b, nil
+			}
+			if c.start+n > len(c.rbuf) {
+				c.compact()
+			}
+		} else if c.start+4 > len(c.rbuf) {
+			c.compact()
+		}
+		if c.start == c.end {
+			c.start, c.end = 0, 0
+		}
+		k, err := c.s.Read(c.rbuf[c.end:])
+		c.end += k
+		if err != nil && k == 0 {
+			return nil, c.readErr(err)
+		}
+	}
+}
+
+func (c *Conn) compact() {
+	c.end = copy(c.rbuf, c.rbuf[c.start:c.end])
+	c.start = 0
+}
+
+// readErr prefers the reason this side closed the stream over the error
+// the close caused.
+func (c *Conn) readErr(err error) error {
+	if p := c.cause.Load(); p != nil {
+		return *p
+	}
+	if errors.Is(err, io.EOF) {
+		return io.EOF
+	}
+	return fmt.Errorf("read: %w", err)
+}
+
+// Write encodes m and writes it, with whatever Queue buffered before it.
+func (c *Conn) Write(m wire.Message) error {
+	c.wmu.Lock()
+	err := c.writeLocked(m, true)
+	c.wmu.Unlock()
+	return err
+}
+
+// Queue encodes m into the write buffer; it is written by the next Write or
+// Flush (or now, if the buffer is full). Batches several messages into one
+// system call.
+func (c *Conn) Queue(m wire.Message) error {
+	c.wmu.Lock()
+	err := c.writeLocked(m, false)
+	c.wmu.Unlock()
+	return err
+}
+
+// Flush writes what Queue buffered.
+func (c *Conn) Flush() error {
+	c.wmu.Lock()
+	err := c.flushLocked()
+	c.wmu.Unlock()
+	return err
+}
+
+func (c *Conn) writeLocked(m wire.Message, flush bool) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	n := len(c.wbuf)
+	b, err := m.Append(c.wbuf)
+	if err != nil {
+		return err // nothing written: the connection is still good
+	}
+	c.wbuf = b
+	c.msgsOut.Add(1)
+	c.bytesOut.Add(uint64(len(b) - n))
+	if flush || len(c.wbuf) >= flushAt {
+		return c.flushLocked()
+	}
+	return nil
+}
+
+func (c *Conn) flushLocked() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	if c.deadlineOK {
+		// Move the deadline only when half of it is used up: one clock
+		// read per write, one deadline update per half timeout.
+		now := time.Now()
+		if c.wdeadline.Sub(now) < c.opt.WriteTimeout/2 {
+			c.wdeadline = now.Add(c.opt.WriteTimeout)
+			if err := c.s.SetWriteDeadline(c.wdeadline); errors.Is(err, os.ErrNoDeadline) {
+				c.deadlineOK = false
+			}
+		}
+	}
+	_, err := c.s.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		if p := c.cause.Load(); p != nil {
+			err = *p
+		} else {
+			err = fmt.Errorf("write: %w", err)
+		}
+		c.werr = err
+		c.shutdown(err)
+		return err
+	}
+	return nil
+}
+
+// SetReadDeadline bounds the next Reads (e.g. the wait for a Hello).
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.s.SetReadDeadline(t) }
+
+func (c *Conn) keepalive() {
+	defer close(c.kaDone)
+	t := time.NewTicker(c.opt.KeepaliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-t.C:
+		}
+		if int(c.outstanding.Load()) >= c.opt.KeepaliveMissed {
+			c.shutdown(fmt.Errorf("%w: %d in a row, one every %v", ErrPeerSilent, c.opt.KeepaliveMissed, c.opt.KeepaliveInterval))
+			return
+		}
+		c.outstanding.Add(1)
+		c.pingsSent.Add(1)
+		c.wmu.Lock()
+		c.ping.Seq++
+		err := c.writeLocked(&c.ping, true)
+		c.wmu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// shutdown closes the stream once, remembering why; it does not wait.
+func (c *Conn) shutdown(cause error) {
+	c.closeOnce.Do(func() {
+		c.cause.Store(&cause)
+		close(c.closed)
+		c.s.Close()
+	})
+}
+
+// Done is closed once the connection is closed, by either side.
+func (c *Conn) Done() <-chan struct{} { return c.closed }
+
+// Err is why the connection closed, nil while it is open.
+func (c *Conn) Err() error {
+	if p := c.cause.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Close says Bye with reason (when the stream still works; bounded by a
+// short deadline) and closes the stream. Reads then fail with ErrClosed.
+// It waits for the keepalive goroutine; it is safe to call more than once.
+func (c *Conn) Close(reason string) error {
+	select {
+	case <-c.closed:
+	default:
+		c.wmu.Lock()
+		if c.werr == nil {
+			_ = c.s.SetWriteDeadline(time.Now().Add(min(c.opt.WriteTimeout, 500*time.Millisecond)))
+			c.wdeadline = time.Time{}
+			bye := wire.Bye{Reason: reason}
+			if len(bye.Reason) > 255 {
+				bye.Reason = bye.Reason[:255]
+			}
+			_ = c.writeLocked(&bye, true)
+		}
+		c.wmu.Unlock()
+		c.shutdown(ErrClosed)
+	}
+	<-c.kaDone
+	return nil
+}
+
+// Counters returns the connection's counters.
+func (c *Conn) Counters() Counters {
+	return Counters{
+		MsgsIn: c.msgsIn.Load(), MsgsOut: c.msgsOut.Load(),
+		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		PingsSent: c.pingsSent.Load(), PongsIn: c.pongsIn.Load(),
+	}
+}
