@@ -98,6 +98,11 @@ type Agent struct {
 	conn    *transport.Conn
 	pending map[pendingKey]pendingFrame
 
+	// fmu guards the copy SendFrame encodes from, so the caller's frame
+	// never escapes to the heap (no allocation per frame).
+	fmu   sync.Mutex
+	frame wire.Frame
+
 	connects, disconnects, refusals, dialErrors, frames, sent, hostStatuses,
 	localStatuses, rxs, malformed, unexpected atomic.Uint64
 }
@@ -364,7 +369,12 @@ func (a *Agent) SendFrame(f *wire.Frame) {
 	}
 	a.pending[k] = p
 	a.pmu.Unlock()
-	if err := c.Write(f); err != nil {
+	a.fmu.Lock()
+	a.frame = *f
+	err := c.Write(&a.frame)
+	a.frame.Data = nil
+	a.fmu.Unlock()
+	if err != nil {
 		a.pmu.Lock()
 		_, ok := a.pending[k]
 		delete(a.pending, k)

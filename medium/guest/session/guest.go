@@ -28,7 +28,16 @@ type Guest struct {
 	mu     sync.Mutex
 	radios map[wire.HWAddr]*radioState
 
-	nack wire.TxStatus // the reader's "not acknowledged" answer, reused
+	// smu guards the copies Send* encode from, so a caller's message never
+	// escapes to the heap (no allocation per frame).
+	smu      sync.Mutex
+	txStatus wire.TxStatus
+	rx       wire.Rx
+
+	// batching is set while the reader runs the Frame callback on a burst
+	// of frames: statuses are queued and written together when the burst
+	// ends.
+	batching atomic.Bool
 
 	frames, statuses, rxs, malformed, unknownRadio, unexpected, writeErrors atomic.Uint64
 }
@@ -102,7 +111,16 @@ func (g *Guest) Radios() []wire.Radio {
 // called from any goroutine; an error means the connection is gone (the
 // guest answers its own pending frames then).
 func (g *Guest) SendTxStatus(s *wire.TxStatus) error {
-	if err := g.conn.Write(s); err != nil {
+	g.smu.Lock()
+	g.txStatus = *s
+	var err error
+	if g.batching.Load() {
+		err = g.conn.Queue(&g.txStatus)
+	} else {
+		err = g.conn.Write(&g.txStatus)
+	}
+	g.smu.Unlock()
+	if err != nil {
 		g.writeErrors.Add(1)
 		return fmt.Errorf("tx-status to guest %s: %w", g.name, err)
 	}
@@ -112,7 +130,12 @@ func (g *Guest) SendTxStatus(s *wire.TxStatus) error {
 
 // SendRx delivers a frame to one of the guest's radios.
 func (g *Guest) SendRx(r *wire.Rx) error {
-	if err := g.conn.Write(r); err != nil {
+	g.smu.Lock()
+	g.rx = *r
+	err := g.conn.Write(&g.rx)
+	g.rx.Data = nil
+	g.smu.Unlock()
+	if err != nil {
 		g.writeErrors.Add(1)
 		return fmt.Errorf("rx to guest %s: %w", g.name, err)
 	}
@@ -166,7 +189,14 @@ func (g *Guest) serve(h *Host) error {
 				g.answerNotAcked(f)
 				continue
 			}
+			g.batching.Store(true)
 			h.cfg.Frame(g, f)
+			if !g.conn.Buffered() {
+				g.batching.Store(false)
+				if err := g.conn.Flush(); err != nil {
+					return err
+				}
+			}
 		case wire.TypeRadioAdded, wire.TypeRadioChanged:
 			r := m.RadioAdded.Radio
 			if m.Type == wire.TypeRadioChanged {
@@ -247,9 +277,9 @@ func (g *Guest) addr(h *Host, m *wire.Msg) {
 // answerNotAcked tells the guest a frame went nowhere, so its kernel
 // completes it.
 func (g *Guest) answerNotAcked(f *wire.Frame) {
-	g.nack = wire.TxStatus{Transmitter: f.Transmitter, Cookie: f.Cookie, Flags: f.Flags &^ wire.FlagAck,
+	nack := wire.TxStatus{Transmitter: f.Transmitter, Cookie: f.Cookie, Flags: f.Flags &^ wire.FlagAck,
 		Rates: notAckedRates(f.Rates[0].Idx)}
-	_ = g.SendTxStatus(&g.nack)
+	_ = g.SendTxStatus(&nack)
 }
 
 // notAckedRates is the rate chain of a frame that was not acknowledged:

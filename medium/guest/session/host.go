@@ -266,9 +266,9 @@ func (h *Host) serveConn(c *transport.Conn, remote string) {
 	for _, r := range g.Radios() {
 		h.event(Event{Kind: RadioRemoved, Guest: g, Radio: r})
 	}
+	h.left.Add(1)
 	h.event(Event{Kind: Leave, Guest: g, Err: err})
 	h.log.Info("guest left", "guest", g.name, "reason", err)
-	h.left.Add(1)
 	// Unregister last: a guest reconnecting under the same name is refused
 	// until its old self's Leave was delivered, so events never overlap.
 	h.mu.Lock()

@@ -88,6 +88,10 @@ func TestJoinRelayLeave(t *testing.T) {
 	if c := h.Counters(); c.Joined != 1 || c.Left != 1 || c.Refused != 0 {
 		t.Errorf("host counters %+v", c)
 	}
+	deadline := time.Now().Add(wait) // unregistered right after its Leave event
+	for h.Guest("vm1") != nil && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if h.Guest("vm1") != nil {
 		t.Error("guest still registered after leaving")
 	}
@@ -154,7 +158,7 @@ func TestGuestReconnect(t *testing.T) {
 	h.Guest("vm1").Close("kicked by a test")
 	h.next(t, RadioRemoved, "vm1")
 	if e := h.next(t, Leave, "vm1"); !errors.Is(e.Err, transport.ErrClosed) {
-		t.Errorf("leave reason %v", e.Err)
+		t.Errorf("leave reason %v, want ErrClosed", e.Err)
 	}
 	a.waitConnected(t)
 	h.next(t, Join, "vm1")
@@ -383,7 +387,12 @@ func TestUnknownRadioAnsweredByHost(t *testing.T) {
 		t.Error("a frame from an unknown radio reached the medium")
 	default:
 	}
-	if c := h.Guest("vm1").Counters(); c.UnknownRadio != 1 || c.TxStatuses != 1 {
+	g := h.Guest("vm1")
+	deadline := time.Now().Add(wait) // the status may arrive before the host counted it
+	for g.Counters().TxStatuses != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if c := g.Counters(); c.UnknownRadio != 1 || c.TxStatuses != 1 {
 		t.Errorf("guest counters %+v", c)
 	}
 }

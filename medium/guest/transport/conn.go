@@ -75,6 +75,7 @@ type Conn struct {
 	kaDone    chan struct{}
 
 	outstanding atomic.Int32
+	peerBye     atomic.Bool // the peer said Bye: Close does not answer it
 	msgsIn      atomic.Uint64
 	msgsOut     atomic.Uint64
 	bytesIn     atomic.Uint64
@@ -139,10 +140,26 @@ func (c *Conn) Read(m *wire.Msg) error {
 		case wire.TypePong:
 			c.pongsIn.Add(1)
 			c.outstanding.Store(0)
+		case wire.TypeBye:
+			c.peerBye.Store(true)
+			return nil
 		default:
 			return nil
 		}
 	}
+}
+
+// Buffered reports whether the next Read can return without reading the
+// stream: a whole message is already buffered. A reader that queues
+// answers (Queue) flushes them when this turns false, so a burst of
+// messages read in one system call is answered in one.
+func (c *Conn) Buffered() bool {
+	avail := c.end - c.start
+	if avail < 4 {
+		return false
+	}
+	n, err := wire.Len(c.rbuf[c.start:c.end])
+	return err != nil || avail >= n
 }
 
 // next returns the next whole message in the read buffer, reading more
@@ -321,15 +338,19 @@ func (c *Conn) Err() error {
 	return nil
 }
 
-// Close says Bye with reason (when the stream still works; bounded by a
-// short deadline) and closes the stream. Reads then fail with ErrClosed.
+// Close says Bye with reason (unless the peer said Bye first; when the
+// stream still works; bounded by a short deadline) and closes the stream. Reads then fail with ErrClosed.
 // It waits for the keepalive goroutine; it is safe to call more than once.
 func (c *Conn) Close(reason string) error {
 	select {
 	case <-c.closed:
 	default:
+		// From here on the peer's reaction to the Bye (its EOF) reads as
+		// this side's close.
+		errClosed := ErrClosed
+		c.cause.CompareAndSwap(nil, &errClosed)
 		c.wmu.Lock()
-		if c.werr == nil {
+		if c.werr == nil && !c.peerBye.Load() {
 			_ = c.s.SetWriteDeadline(time.Now().Add(min(c.opt.WriteTimeout, 500*time.Millisecond)))
 			c.wdeadline = time.Time{}
 			bye := wire.Bye{Reason: reason}
