@@ -14,10 +14,10 @@ import (
 
 // A pair is two ends of one real stream: the guest's (dialled) and the
 // host's (accepted, or the other end of a device).
-type pairFunc func(t *testing.T) (guest, host Stream)
+type pairFunc func(t testing.TB) (guest, host Stream)
 
 // listenPair listens on addr with the real carrier, dials it and accepts.
-func listenPair(t *testing.T, a Addr) (Stream, Stream) {
+func listenPair(t testing.TB, a Addr) (Stream, Stream) {
 	t.Helper()
 	l, err := Listen(a)
 	if err != nil {
@@ -46,11 +46,11 @@ func listenPair(t *testing.T, a Addr) (Stream, Stream) {
 	return g, r.s
 }
 
-func unixPair(t *testing.T) (Stream, Stream) {
+func unixPair(t testing.TB) (Stream, Stream) {
 	return listenPair(t, Addr{"unix", filepath.Join(t.TempDir(), "guests.sock")})
 }
 
-func tcpPair(t *testing.T) (Stream, Stream) {
+func tcpPair(t testing.TB) (Stream, Stream) {
 	return listenPair(t, Addr{"tcp", "127.0.0.1:0"})
 }
 
@@ -71,7 +71,7 @@ func (p pipeStream) Close() error {
 	return p.w.Close()
 }
 
-func pipePair(t *testing.T) (Stream, Stream) {
+func pipePair(t testing.TB) (Stream, Stream) {
 	gr, hw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // guest end is opened by the real Virtio carrier (the same os.OpenFile of a
 // character device as in a guest). The master is the host's end (QEMU's
 // chardev in a VM). Both are put in raw mode, so bytes pass unchanged.
-func ptyPair(t *testing.T) (Stream, Stream) {
+func ptyPair(t testing.TB) (Stream, Stream) {
 	t.Helper()
 	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
