@@ -43,7 +43,7 @@ type AgentConfig struct {
 	Keepalive       time.Duration // ping interval (default 2 s; <0: none)
 	KeepaliveMissed int           // default 3
 	WriteTimeout    time.Duration // default 5 s
-	HelloTimeout    time.Duration // wait for the host's answer (default 10 s)
+	HelloTimeout    time.Duration // wait for the host's answer (default 5 s; a Hello written while QEMU's side of a port is not connected is lost)
 	MinBackoff      time.Duration // first redial delay (default 100 ms)
 	MaxBackoff      time.Duration // longest redial delay (default 5 s)
 	MaxPending      int           // frames awaiting a status (default 16384)
@@ -126,7 +126,7 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 		cfg.Keepalive = 0
 	}
 	if cfg.HelloTimeout <= 0 {
-		cfg.HelloTimeout = 10 * time.Second
+		cfg.HelloTimeout = 5 * time.Second
 	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = 100 * time.Millisecond
@@ -232,19 +232,31 @@ func (a *Agent) handshake(c *transport.Conn) error {
 	if err := c.Write(&hello); err != nil {
 		return fmt.Errorf("hello: %w", err)
 	}
+	// Wait for the answer; anything else before it is what a carrier
+	// that stayed up still held from an earlier session: dropped.
 	_ = c.SetReadDeadline(time.Now().Add(a.cfg.HelloTimeout))
 	var m wire.Msg
-	if err := c.Read(&m); err != nil {
-		return fmt.Errorf("waiting for the host's answer to hello: %w", err)
+	for answered := false; !answered; {
+		err := c.Read(&m)
+		switch {
+		case errors.Is(err, wire.ErrMalformed):
+			a.malformed.Add(1)
+			continue
+		case err != nil:
+			return fmt.Errorf("waiting for the host's answer to hello: %w", err)
+		case m.Type == wire.TypeHelloAck:
+			answered = true
+		case m.Type == wire.TypeRefuse && m.Refuse.Code == wire.RefuseNoSession:
+			// sent for what the previous session still had on the way
+		case m.Type == wire.TypeRefuse:
+			return &RefusedError{Code: m.Refuse.Code, HostVersion: m.Refuse.Version, Reason: m.Refuse.Reason}
+		case m.Type == wire.TypeBye:
+			return fmt.Errorf("the host said bye before answering hello: %w: %q", ErrBye, m.Bye.Reason)
+		default:
+			a.unexpected.Add(1)
+		}
 	}
 	_ = c.SetReadDeadline(time.Time{})
-	switch m.Type {
-	case wire.TypeHelloAck:
-	case wire.TypeRefuse:
-		return &RefusedError{Code: m.Refuse.Code, HostVersion: m.Refuse.Version, Reason: m.Refuse.Reason}
-	default:
-		return fmt.Errorf("the host answered hello with %v: %w", m.Type, wire.ErrMalformed)
-	}
 	for _, r := range a.sortedRadios() {
 		for addr, n := range r.extra {
 			for range n {
@@ -315,11 +327,24 @@ func (a *Agent) serve(c *transport.Conn) error {
 			}
 		case wire.TypeBye:
 			return fmt.Errorf("%w: %q", ErrBye, m.Bye.Reason)
+		case wire.TypeRefuse, wire.TypeHelloAck:
+			// A handshake answer in a session (RefuseNoSession in
+			// practice): the host restarted behind a carrier that stayed
+			// up (QEMU's side of a virtio port) and has no session for
+			// us. Start over with a Hello.
+			if m.Type == wire.TypeRefuse {
+				return fmt.Errorf("%w: %s", ErrSessionLost, m.Refuse.Reason)
+			}
+			return fmt.Errorf("%w: an unasked hello-ack", ErrSessionLost)
 		default:
 			a.unexpected.Add(1)
 		}
 	}
 }
+
+// ErrSessionLost: the host answered as if this guest had not said Hello
+// (it restarted while the carrier stayed up); the agent says Hello again.
+var ErrSessionLost = errors.New("the host has no session for this guest (it restarted?)")
 
 // disconnect retires c and answers every frame still waiting for its
 // status: no status can come for them any more.

@@ -168,12 +168,11 @@ func (g *Guest) Counters() GuestCounters {
 	}
 }
 
-// serve reads the guest's messages until the connection ends, and says
-// why.
-func (g *Guest) serve(h *Host) error {
-	var m wire.Msg
+// serve reads the guest's messages into m until the connection ends, and
+// says why; with ErrRehello m holds the new Hello.
+func (g *Guest) serve(h *Host, m *wire.Msg) error {
 	for {
-		if err := g.conn.Read(&m); err != nil {
+		if err := g.conn.Read(m); err != nil {
 			if errors.Is(err, wire.ErrMalformed) || errors.Is(err, wire.ErrVersion) {
 				g.malformed.Add(1)
 				continue
@@ -225,9 +224,11 @@ func (g *Guest) serve(h *Host) error {
 			}
 			h.event(Event{Kind: RadioRemoved, Guest: g, Radio: st.snapshot()})
 		case wire.TypeAddrAdded, wire.TypeAddrRemoved:
-			g.addr(h, &m)
+			g.addr(h, m)
 		case wire.TypeBye:
 			return fmt.Errorf("%w: %q", ErrBye, m.Bye.Reason)
+		case wire.TypeHello:
+			return ErrRehello
 		default:
 			g.unexpected.Add(1)
 		}

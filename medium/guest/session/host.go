@@ -243,7 +243,10 @@ func (h *Host) refuse(c *transport.Conn, code uint8, reason string) {
 }
 
 // serveConn runs one connection: handshake, then the guest's messages
-// until it goes.
+// until it goes. A Hello in the middle of a session starts a new one on
+// the same connection: over a virtio-serial port QEMU keeps the host's
+// socket connected while the agent in the guest restarts, so the new
+// agent's Hello is the only sign of it.
 func (h *Host) serveConn(c *transport.Conn, remote string) {
 	defer h.wg.Done()
 	defer func() {
@@ -252,54 +255,98 @@ func (h *Host) serveConn(c *transport.Conn, remote string) {
 		h.mu.Unlock()
 		c.Close("")
 	}()
-	g, ok := h.handshake(c, remote)
-	if !ok {
-		return
+	var m wire.Msg
+	haveHello := false
+	for {
+		c.PassPings(true) // no session: pings are not answered but hinted at
+		g, ok := h.handshake(c, remote, &m, haveHello)
+		if !ok {
+			return
+		}
+		h.joined.Add(1)
+		h.log.Info("guest joined", "guest", g.name, "agent", g.software, "from", remote, "radios", len(g.radios))
+		h.event(Event{Kind: Join, Guest: g})
+		for _, r := range g.Radios() {
+			h.event(Event{Kind: RadioAdded, Guest: g, Radio: r})
+		}
+		err := g.serve(h, &m)
+		for _, r := range g.Radios() {
+			h.event(Event{Kind: RadioRemoved, Guest: g, Radio: r})
+		}
+		h.left.Add(1)
+		h.event(Event{Kind: Leave, Guest: g, Err: err})
+		h.log.Info("guest left", "guest", g.name, "reason", err)
+		// Unregister last: a guest reconnecting under the same name is
+		// refused until its old self's Leave was delivered, so events
+		// never overlap.
+		h.mu.Lock()
+		delete(h.guests, g.name)
+		h.mu.Unlock()
+		if !errors.Is(err, ErrRehello) {
+			return
+		}
+		haveHello = true
 	}
-	h.joined.Add(1)
-	h.log.Info("guest joined", "guest", g.name, "agent", g.software, "from", remote, "radios", len(g.radios))
-	h.event(Event{Kind: Join, Guest: g})
-	for _, r := range g.Radios() {
-		h.event(Event{Kind: RadioAdded, Guest: g, Radio: r})
-	}
-	err := g.serve(h)
-	for _, r := range g.Radios() {
-		h.event(Event{Kind: RadioRemoved, Guest: g, Radio: r})
-	}
-	h.left.Add(1)
-	h.event(Event{Kind: Leave, Guest: g, Err: err})
-	h.log.Info("guest left", "guest", g.name, "reason", err)
-	// Unregister last: a guest reconnecting under the same name is refused
-	// until its old self's Leave was delivered, so events never overlap.
-	h.mu.Lock()
-	delete(h.guests, g.name)
-	h.mu.Unlock()
 }
 
-func (h *Host) handshake(c *transport.Conn, remote string) (*Guest, bool) {
-	var m wire.Msg
-	_ = c.SetReadDeadline(time.Now().Add(h.cfg.HelloTimeout))
-	err := c.Read(&m)
-	if errors.Is(err, wire.ErrVersion) {
-		reason := versionReason(&m.Hello, h.cfg.Software)
-		h.log.Warn("guest refused", "from", remote, "reason", reason)
-		h.refuse(c, wire.RefuseVersion, reason)
-		return nil, false
+// ErrRehello is the Leave reason of a guest whose connection carried a
+// new Hello: its agent restarted behind a carrier that stayed up.
+var ErrRehello = errors.New("a new hello on the same connection: the agent restarted")
+
+// handshake waits for a Hello (unless m already holds one) and accepts or
+// refuses it. Until a Hello comes, other messages are dropped (after one
+// Refuse telling the peer to say Hello: an agent whose previous host went
+// away behind a carrier that stayed up still thinks it has a session). A
+// refused guest may say Hello again on the same connection; the
+// connection ends when nothing acceptable arrives within HelloTimeout.
+func (h *Host) handshake(c *transport.Conn, remote string, m *wire.Msg, haveHello bool) (*Guest, bool) {
+	hinted := false
+	for {
+		if !haveHello {
+			_ = c.SetReadDeadline(time.Now().Add(h.cfg.HelloTimeout))
+			err := c.Read(m)
+			switch {
+			case errors.Is(err, wire.ErrVersion):
+				reason := versionReason(&m.Hello, h.cfg.Software)
+				h.log.Warn("guest refused", "from", remote, "reason", reason)
+				h.refuse(c, wire.RefuseVersion, reason)
+				continue
+			case errors.Is(err, wire.ErrMalformed):
+				continue
+			case err != nil:
+				h.failed.Add(1)
+				h.log.Info("guest connection ended without a session", "from", remote, "err", err)
+				return nil, false
+			case m.Type == wire.TypeBye:
+				return nil, false
+			case m.Type != wire.TypeHello:
+				if !hinted {
+					h.refuse(c, wire.RefuseNoSession, fmt.Sprintf("this host has no session on this connection (it restarted?): got %v, say hello first", m.Type))
+					hinted = true
+				}
+				continue
+			}
+		}
+		haveHello = false
+		if g := h.accept(c, remote, &m.Hello); g != nil {
+			c.PassPings(false)
+			_ = c.SetReadDeadline(time.Time{})
+			return g, true
+		}
+		select {
+		case <-c.Done():
+			return nil, false
+		default:
+		}
 	}
-	if err != nil {
-		h.failed.Add(1)
-		h.log.Warn("guest connection failed before its hello", "from", remote, "err", err)
-		return nil, false
-	}
-	if m.Type != wire.TypeHello {
-		h.refuse(c, wire.RefuseOther, fmt.Sprintf("expected hello as the first message, got %v", m.Type))
-		return nil, false
-	}
-	hello := &m.Hello
+}
+
+// accept registers a guest for hello, or refuses it (nil).
+func (h *Host) accept(c *transport.Conn, remote string, hello *wire.Hello) *Guest {
 	if err := ValidateName(hello.Name); err != nil {
 		h.log.Warn("guest refused", "from", remote, "reason", err)
 		h.refuse(c, wire.RefuseBadName, err.Error()+" (agent --name)")
-		return nil, false
+		return nil
 	}
 	g := &Guest{
 		name: hello.Name, software: hello.Software, remote: remote, since: time.Now(),
@@ -311,7 +358,7 @@ func (h *Host) handshake(c *transport.Conn, remote string) (*Guest, bool) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return nil, false
+		return nil
 	}
 	if old := h.guests[hello.Name]; old != nil {
 		h.mu.Unlock()
@@ -319,7 +366,7 @@ func (h *Host) handshake(c *transport.Conn, remote string) (*Guest, bool) {
 			hello.Name, old.software, old.remote, old.since.Format(time.RFC3339))
 		h.log.Warn("guest refused", "from", remote, "reason", reason)
 		h.refuse(c, wire.RefuseNameInUse, reason)
-		return nil, false
+		return nil
 	}
 	h.guests[hello.Name] = g
 	h.mu.Unlock()
@@ -328,9 +375,7 @@ func (h *Host) handshake(c *transport.Conn, remote string) (*Guest, bool) {
 		h.mu.Lock()
 		delete(h.guests, hello.Name)
 		h.mu.Unlock()
-		h.failed.Add(1)
-		return nil, false
+		return nil
 	}
-	_ = c.SetReadDeadline(time.Time{})
-	return g, true
+	return g
 }

@@ -76,6 +76,7 @@ type Conn struct {
 
 	outstanding atomic.Int32
 	peerBye     atomic.Bool // the peer said Bye: Close does not answer it
+	passPings   atomic.Bool
 	msgsIn      atomic.Uint64
 	msgsOut     atomic.Uint64
 	bytesIn     atomic.Uint64
@@ -130,6 +131,9 @@ func (c *Conn) Read(m *wire.Msg) error {
 		}
 		switch m.Type {
 		case wire.TypePing:
+			if c.passPings.Load() {
+				return nil
+			}
 			c.wmu.Lock()
 			c.pong.Seq = m.Ping.Seq
 			err := c.writeLocked(&c.pong, true)
@@ -288,6 +292,12 @@ func (c *Conn) flushLocked() error {
 	}
 	return nil
 }
+
+// PassPings makes Read return Pings to the caller instead of answering
+// them (while on). A host with no session for the peer yet uses it: an
+// agent still pinging on a carrier that outlived the host's previous
+// session is not kept alive by Pongs but told to say Hello.
+func (c *Conn) PassPings(on bool) { c.passPings.Store(on) }
 
 // SetReadDeadline bounds the next Reads (e.g. the wait for a Hello).
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.s.SetReadDeadline(t) }

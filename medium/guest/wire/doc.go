@@ -52,7 +52,9 @@
 //	                   vmedium version), keepalive u32 (the host's ping
 //	                   interval in milliseconds, 0 = none)
 //	0x03 Refuse        host→guest: code u8 (RefuseVersion,
-//	                   RefuseNameInUse, RefuseBadName, RefuseOther),
+//	                   RefuseNameInUse, RefuseBadName, RefuseOther; or
+//	                   RefuseNoSession: not an answer to a Hello but to
+//	                   anything else on a connection without a session),
 //	                   version u16 (the host's protocol version), reason
 //	                   STR16 (≤ MaxReason bytes, printed by the guest as is)
 //	0x04 Bye           either way: reason STR8; the sender closes after it

@@ -74,6 +74,10 @@ const (
 	RefuseVersion   uint8 = 1 // the guest speaks another protocol version
 	RefuseNameInUse uint8 = 2 // a connected guest already has this name
 	RefuseBadName   uint8 = 3 // the name is empty, too long or has bad characters
+	// RefuseNoSession answers a message other than Hello on a connection
+	// the host has no session for (it restarted while the carrier stayed
+	// up): say Hello. Not an answer to a Hello.
+	RefuseNoSession uint8 = 4
 )
 
 // HWAddr is a 6-byte MAC address.
