@@ -81,6 +81,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/
 	$(GO) test -run XXX -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./medium/guest/wire/
+	$(GO) test -run XXX -fuzz '^FuzzConnRead$$' -fuzztime $(FUZZTIME) ./medium/guest/transport/
 
 kmod:
 	$(MAKE) -C kmod

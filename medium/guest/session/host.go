@@ -85,6 +85,7 @@ type Host struct {
 	listeners map[transport.Listener]struct{}
 	conns     map[*transport.Conn]struct{} // every open connection, joined or not
 	closed    bool
+	done      chan struct{} // closed by Close
 	wg        sync.WaitGroup
 
 	accepted, joined, left, refused, failed atomic.Uint64
@@ -110,6 +111,7 @@ func NewHost(cfg HostConfig) *Host {
 		guests:    map[string]*Guest{},
 		listeners: map[transport.Listener]struct{}{},
 		conns:     map[*transport.Conn]struct{}{},
+		done:      make(chan struct{}),
 	}
 }
 
@@ -117,7 +119,8 @@ func NewHost(cfg HostConfig) *Host {
 var ErrHostClosed = errors.New("guest host closed")
 
 // Serve accepts guests on l until Close (then it returns ErrHostClosed) or
-// until l fails. It closes l when it returns.
+// until l is closed by someone else; it pauses and retries on other accept
+// errors (out of file descriptors). It closes l when it returns.
 func (h *Host) Serve(l transport.Listener) error {
 	h.mu.Lock()
 	if h.closed {
@@ -135,6 +138,7 @@ func (h *Host) Serve(l transport.Listener) error {
 		h.mu.Unlock()
 		l.Close()
 	}()
+	var pause time.Duration
 	for {
 		s, err := l.Accept()
 		if err != nil {
@@ -144,8 +148,20 @@ func (h *Host) Serve(l transport.Listener) error {
 			if closed {
 				return ErrHostClosed
 			}
-			return fmt.Errorf("accept guests on %v: %w", l.Addr(), err)
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("accept guests on %v: %w", l.Addr(), err)
+			}
+			// Out of file descriptors and the like: pause and go on, as
+			// net/http does; the guests already in stay served.
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			h.log.Warn("accepting a guest failed; retrying", "on", l.Addr(), "in", pause, "err", err)
+			select {
+			case <-h.done:
+			case <-time.After(pause):
+			}
+			continue
 		}
+		pause = 0
 		h.accepted.Add(1)
 		c := transport.NewConn(s, transport.Options{
 			WriteTimeout:      h.cfg.WriteTimeout,
@@ -185,6 +201,9 @@ func remoteOf(s transport.Stream) string {
 // guest, and waits until all are gone (their Leave events delivered).
 func (h *Host) Close() error {
 	h.mu.Lock()
+	if !h.closed {
+		close(h.done)
+	}
 	h.closed = true
 	ls := make([]transport.Listener, 0, len(h.listeners))
 	for l := range h.listeners {
@@ -315,6 +334,8 @@ func (h *Host) handshake(c *transport.Conn, remote string, m *wire.Msg, haveHell
 				continue
 			case err != nil:
 				h.failed.Add(1)
+				// Info, not Warn: a virtio port whose agent is not running
+				// yet connects and says nothing, again and again.
 				h.log.Info("guest connection ended without a session", "from", remote, "err", err)
 				return nil, false
 			case m.Type == wire.TypeBye:

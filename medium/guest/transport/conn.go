@@ -21,6 +21,9 @@ var (
 	ErrPeerSilent = errors.New("peer silent: keepalive pings unanswered")
 	// ErrClosed: the connection was closed on this side.
 	ErrClosed = errors.New("connection closed")
+	// ErrOutOfStep: a length prefix that cannot be (0): the stream lost
+	// its framing and the connection was dropped.
+	ErrOutOfStep = errors.New("stream out of step")
 )
 
 // Options tune a Conn. Zero values take the defaults.
@@ -60,6 +63,7 @@ type Conn struct {
 	// reader side: only the goroutine calling Read.
 	rbuf       []byte
 	start, end int
+	rerr       error // sticky: the stream lost its framing
 
 	wmu        sync.Mutex
 	wbuf       []byte
@@ -117,8 +121,11 @@ func NewConn(s Stream, o Options) *Conn {
 // wrapping wire.ErrMalformed (or wire.ErrVersion for another version's
 // Hello, which m then holds the frozen fields of): the caller counts it and
 // reads on. Any other error ends the connection: ErrPeerSilent, ErrClosed,
-// io.EOF, wire.ErrTooLarge or the stream's own.
+// io.EOF, wire.ErrTooLarge, ErrOutOfStep or the stream's own.
 func (c *Conn) Read(m *wire.Msg) error {
+	if c.rerr != nil {
+		return c.rerr
+	}
 	for {
 		b, err := c.next()
 		if err != nil {
@@ -127,6 +134,11 @@ func (c *Conn) Read(m *wire.Msg) error {
 		c.msgsIn.Add(1)
 		c.bytesIn.Add(uint64(len(b)))
 		if err := wire.Decode(b, m); err != nil {
+			if errors.Is(err, wire.ErrTooLarge) {
+				// a field over its limit in a message of a valid length:
+				// skippable like any other bad body
+				return fmt.Errorf("%w: %w", wire.ErrMalformed, err)
+			}
 			return err
 		}
 		switch m.Type {
@@ -173,9 +185,14 @@ func (c *Conn) next() ([]byte, error) {
 		if avail := c.end - c.start; avail >= 4 {
 			n, err := wire.Len(c.rbuf[c.start:c.end])
 			if err != nil {
-				err = fmt.Errorf("read: %w", err)
-				c.shutdown(err)
-				return nil, err
+				// No next message can be found after a bad length: the
+				// connection ends, and every later Read says why.
+				if !errors.Is(err, wire.ErrTooLarge) {
+					err = fmt.Errorf("%w: %v", ErrOutOfStep, err)
+				}
+				c.rerr = fmt.Errorf("read: %w", err)
+				c.shutdown(c.rerr)
+				return nil, c.rerr
 			}
 			if avail >= n {
 				b := c.rbuf[c.start : c.start+n : c.start+n]
