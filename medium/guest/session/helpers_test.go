@@ -163,7 +163,7 @@ func newAgent(t *testing.T, addr transport.Addr, name string, radios ...wire.Rad
 		},
 		State:      func(up bool, err error) { st.states <- err },
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-		Keepalive: 50 * time.Millisecond, KeepaliveMissed: 20,
+		Keepalive: 100 * time.Millisecond, KeepaliveMissed: 30,
 	})
 	if err != nil {
 		t.Fatal(err)
