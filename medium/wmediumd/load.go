@@ -156,6 +156,9 @@ func (l *loader) ids() error {
 	if ids.Len() == 0 {
 		return at(ids, "lists no station; give at least one MAC address, e.g. "+example)
 	}
+	if ids.Len() > MaxStations {
+		return at(ids, fmt.Sprintf("lists %d stations; at most %d are accepted (the link matrices grow with the square)", ids.Len(), MaxStations))
+	}
 	seen := map[MAC]int{}
 	for i, e := range ids.Children {
 		str, ok := e.GetString()

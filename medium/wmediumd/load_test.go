@@ -355,3 +355,13 @@ model: { type = "path_loss"; positions = ((0.0, 0.0, 0.0), (30.0, 40.0, 0.0)); t
 		}
 	}
 }
+
+// default_prob = 1.0 isolates every pair the links do not name, and a
+// pair given in both directions keeps both values.
+func TestProbDefaultIsolates(t *testing.T) {
+	c := parse(t, `ifaces: { ids = ["02:00:00:00:00:00", "02:00:00:00:01:00", "02:00:00:00:02:00"]; };
+model: { type = "prob"; default_prob = 1.0;
+  links = ( (0, 1, 0.0), (1, 2, 0.25), (2, 1, 0.75) ); };`)
+	noWarnings(t, c)
+	matrix(t, "LossProb", c.LossProb, [][]float64{{x, 0, 1}, {0, x, 0.25}, {1, 0.75, x}})
+}

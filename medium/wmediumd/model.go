@@ -16,6 +16,8 @@ const (
 	CCAThreshold = -90
 	// MoveInterval is how often model.directions move the stations.
 	MoveInterval = 3 * time.Second
+	// MaxStations bounds ifaces.ids: the matrices hold MaxStations² entries.
+	MaxStations = 2048
 )
 
 // LinkModel is how the config gives the links (model.type).
