@@ -10,10 +10,12 @@
 // The syntax: settings `name = value` or `name : value`, each optionally
 // ended by `;` or `,`; groups `{ ... }` of settings; lists `( ... )` of any
 // values; arrays `[ ... ]` of scalars of one type; integers in decimal, hex
-// (0x), binary (0b) and octal (0o, 0q), 64-bit with an `L` suffix or when
-// the value does not fit 32 bits; floats (`1.`, `.5`, `1e-3`); booleans
-// true/false in any case; strings in double quotes with the escapes \\ \"
-// \f \n \r \t \xHH, adjacent strings concatenated; comments `#`, `//` and
+// (0x), binary (0b) and octal (0o, 0q), 64-bit with an `L` suffix or, in
+// decimal, when the value does not fit 32 bits (hex without `L` keeps its
+// low 32 bits, as in libconfig: 0xFFFFFFFF is -1); floats (`1.`, `.5`,
+// `1e-3`); booleans true/false in any case; strings in double quotes with
+// the escapes \\ \" \f \n \r \t \xHH (any other backslash is kept, as
+// libconfig keeps it), adjacent strings concatenated; comments `#`, `//` and
 // `/* */`; `@include "file"` relative to the including file's directory,
 // with include cycles reported as errors. Every error names the file, the
 // line, the key path being read and what was expected there.

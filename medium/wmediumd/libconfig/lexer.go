@@ -290,18 +290,17 @@ func (l *lexer) scanString() (token, error) {
 				b.WriteByte('\r')
 			case 't':
 				b.WriteByte('\t')
-			case 'x':
-				if s.pos+2 > len(s.data) {
-					return tok, l.errorf(s.line, "\\x in a string needs two hex digits")
+			case 'x', 'X':
+				if v, ok := hexByte(s.data[s.pos:]); ok {
+					s.pos += 2
+					b.WriteByte(v)
+				} else { // as libconfig: a backslash that starts no escape is kept
+					b.WriteByte('\\')
+					s.pos--
 				}
-				v, err := strconv.ParseUint(string(s.data[s.pos:s.pos+2]), 16, 8)
-				if err != nil {
-					return tok, l.errorf(s.line, "\\x in a string needs two hex digits, found %q", s.data[s.pos:s.pos+2])
-				}
-				s.pos += 2
-				b.WriteByte(byte(v))
 			default:
-				return tok, l.errorf(s.line, "unknown escape \\%c in a string; accepted: \\\\ \\\" \\f \\n \\r \\t \\xHH", e)
+				b.WriteByte('\\')
+				s.pos--
 			}
 		default:
 			b.WriteByte(c)
@@ -338,6 +337,14 @@ func (l *lexer) scanNumber() (token, error) {
 		return tok, l.errorf(s.line, "%s", err)
 	}
 	return tok, nil
+}
+
+func hexByte(b []byte) (byte, bool) {
+	if len(b) < 2 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[:2]), 16, 8)
+	return byte(v), err == nil
 }
 
 func isHexPrefixed(b []byte) bool {
@@ -389,6 +396,9 @@ func parseNumber(tok *token) string {
 		if digits == "" {
 			return bad
 		}
+		if body != t {
+			return fmt.Sprintf("%q: a hex, binary or octal integer takes no sign", t)
+		}
 		u, err := strconv.ParseUint(digits, base, 64)
 		if err != nil {
 			if strings.Contains(err.Error(), "range") {
@@ -396,11 +406,12 @@ func parseNumber(tok *token) string {
 			}
 			return bad
 		}
-		v := int64(u) // libconfig keeps the bit pattern of 64-bit hex values
-		if neg {
-			v = -v
+		if long {
+			return setInt(tok, int64(u), true) // the 64-bit pattern, as libconfig
 		}
-		return setInt(tok, v, long || u > 0x7fffffff)
+		// Without L, libconfig stores the low 32 bits as an int:
+		// 0xFFFFFFFF reads -1.
+		return setInt(tok, int64(int32(uint32(u))), false)
 	}
 	if strings.ContainsAny(digits, ".eE") {
 		if !validFloat(digits) {
