@@ -195,7 +195,7 @@ func (p *parser) value(s *Setting, depth int) error {
 }
 
 // elements reads comma-separated values of a list or array up to end (not
-// consumed). Array elements must be scalars of one type; int and 64-bit int
+// consumed); commas may trail or repeat after an element, not lead. Array elements must be scalars of one type; int and 64-bit int
 // count as one type.
 func (p *parser) elements(agg *Setting, end tokKind, depth int) error {
 	if p.tok.kind == end {
@@ -219,15 +219,17 @@ func (p *parser) elements(agg *Setting, end tokKind, depth int) error {
 				Msg: fmt.Sprintf("array elements must all have one type: element 0 is a %s, this one a %s", agg.Children[0].Type, e.Type)}
 		}
 		p.cur = agg
-		switch p.tok.kind {
-		case end:
-			return nil
-		case tComma:
+		if p.tok.kind != tComma && p.tok.kind != end {
+			return p.errorf("expected ',' or %s, found %s", closer(end), p.tok.describe())
+		}
+		// libconfig accepts trailing and repeated commas after an element.
+		for p.tok.kind == tComma {
 			if err := p.advance(); err != nil {
 				return err
 			}
-		default:
-			return p.errorf("expected ',' or %s, found %s", closer(end), p.tok.describe())
+		}
+		if p.tok.kind == end {
+			return nil
 		}
 	}
 }

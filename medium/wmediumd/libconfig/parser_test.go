@@ -124,6 +124,8 @@ func TestParseValues(t *testing.T) {
 break"`, TypeString, `"line\nbreak"`},
 		{"v = [1, 2L]", TypeArray, "array of 2"},
 		{"v = ()", TypeList, "list of 0"},
+		{"v = (1, 2,, )", TypeList, "list of 2"},
+		{"v = [1,]", TypeArray, "array of 1"},
 		{"#only\nv = {}", TypeGroup, "group of 0"},
 	}
 	for _, c := range cases {
@@ -143,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 		{"a = 1;\nb = ;", 2, "b", "expected a value"},
 		{"a = 1\nb 2", 2, "b", "expected '=' or ':' after the name \"b\""},
 		{"g = {\n x = 1;\n x = 2; };", 3, "g", `duplicate setting "x" (first on line 2)`},
-		{"l = (1,\n 2,\n );", 3, "l[2]", "expected a value"},
+		{"l = (1,\n 2,\n ,);\nm = (\n, 1)", 5, "m[0]", "expected a value"},
 		{"l = (1 2)", 1, "l", "expected ',' or ')'"},
 		{"a = [1, \"x\"]", 1, "a[1]", "array elements must all have one type: element 0 is a integer, this one a string"},
 		{"a = [1, (2)]", 1, "a[1]", "an array holds only scalars"},
