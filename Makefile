@@ -80,6 +80,9 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/libconfig/
+	$(GO) test -run XXX -fuzz '^FuzzParsePERTable$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
+	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
 	$(GO) test -run XXX -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./medium/guest/wire/
 	$(GO) test -run XXX -fuzz '^FuzzConnRead$$' -fuzztime $(FUZZTIME) ./medium/guest/transport/
 
