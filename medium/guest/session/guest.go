@@ -183,8 +183,12 @@ func (g *Guest) serve(h *Host, m *wire.Msg) error {
 		case wire.TypeFrame:
 			g.frames.Add(1)
 			f := &m.Frame
-			if g.radios[f.Transmitter] == nil || h.cfg.Frame == nil {
+			if g.radios[f.Transmitter] == nil {
 				g.unknownRadio.Add(1)
+				g.answerNotAcked(f)
+				continue
+			}
+			if h.cfg.Frame == nil { // a host without a medium: nobody hears it
 				g.answerNotAcked(f)
 				continue
 			}

@@ -15,22 +15,23 @@
 //	body    length-1 bytes, laid out per type
 //
 // A whole message (the four length bytes included) is at most MaxMessage
-// (16 KiB) bytes: a length above MaxMessage-4 is ErrTooLarge, and a reader
-// cannot find the next message after it, so it drops the connection. A
-// length of 0 is ErrMalformed. A body that does not match its type's layout
-// exactly (short, or with bytes left over where the layout has no variable
-// tail) is ErrMalformed; its length was valid, so a reader may skip it and
-// go on.
+// (16 KiB) bytes: a length above MaxMessage-4 is ErrTooLarge, a length of
+// 0 is ErrMalformed, and after either a reader cannot trust where the next
+// message starts, so it drops the connection. A body that does not match
+// its type's layout exactly (short, or with bytes left over where the
+// layout has no variable tail; an unknown type) is ErrMalformed, a field
+// over its own limit ErrTooLarge; the length was valid, so a reader may
+// skip that message and go on.
 //
 // All integers are big-endian (network order); signed ones are two's
 // complement. HWADDR is 6 bytes. STR8 is a u8 byte count followed by that
-// many bytes of UTF-8 (no terminating NUL); STR16 the same with a u16
-// count. Booleans do not occur; flag words are u32 bit sets.
+// many bytes, meant as UTF-8 and not checked here (no terminating NUL);
+// STR16 the same with a u16 count. Booleans do not occur; flag words are u32 bit sets.
 //
 // # Versions
 //
 // The protocol version is Version (currently 1) and is carried only in
-// Hello, HelloAck and Refuse. Two things are frozen in every version, so
+// Hello, HelloAck and Refuse (never 0). Two things are frozen in every version, so
 // that peers of different versions can always tell each other so: the
 // framing above, and the start of Hello (magic, version, name, software)
 // and the whole of Refuse. Decoding a Hello of another version fills those
