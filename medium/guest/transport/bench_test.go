@@ -70,3 +70,46 @@ func BenchmarkConnRoundTripUnix(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConnFanIn: several goroutines write Rx frames to one Conn at
+// once (the host delivering many transmitters' frames to one guest); the
+// peer reads them. ns/op is per message.
+func BenchmarkConnFanIn(b *testing.B) {
+	gs, hs := unixPair(b)
+	g, h := NewConn(gs, Options{}), NewConn(hs, Options{})
+	defer g.Close("")
+	defer h.Close("")
+	const writers = 4
+	read := make(chan error, 1)
+	go func() {
+		var m wire.Msg
+		for range b.N {
+			if err := g.Read(&m); err != nil {
+				read <- err
+				return
+			}
+		}
+		read <- nil
+	}()
+	b.ReportAllocs()
+	b.SetBytes(1534)
+	b.ResetTimer()
+	done := make(chan struct{})
+	for w := range writers {
+		go func() {
+			rx := wire.Rx{Receiver: wire.HWAddr{0x42, byte(w)}, Freq: 2437, Signal: -50, Data: make([]byte, 1534)}
+			for i := w; i < b.N; i += writers {
+				if err := h.Write(&rx); err != nil {
+					break
+				}
+			}
+			done <- struct{}{}
+		}()
+	}
+	for range writers {
+		<-done
+	}
+	if err := <-read; err != nil {
+		b.Fatal(err)
+	}
+}

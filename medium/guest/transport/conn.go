@@ -42,7 +42,8 @@ const (
 	defaultWriteTimeout = 5 * time.Second
 	defaultMissed       = 3
 	readBufSize         = 4 * wire.MaxMessage
-	flushAt             = 2 * wire.MaxMessage
+	flushAt             = 2 * wire.MaxMessage // Queue writes once this much waits
+	maxBuffered         = 4 * wire.MaxMessage // writers wait for the system call beyond this
 )
 
 // Counters of one Conn.
@@ -65,8 +66,15 @@ type Conn struct {
 	start, end int
 	rerr       error // sticky: the stream lost its framing
 
+	// writer side: wmu guards everything up to deadlineOK. One writer at
+	// a time is in the write system call (flushing), with wmu released;
+	// the others append to wbuf meanwhile (see flushLocked).
 	wmu        sync.Mutex
-	wbuf       []byte
+	flushDone  sync.Cond // signalled when a write system call returns
+	wbuf       []byte    // messages waiting to be written
+	spare      []byte    // the buffer being written, or free
+	flushing   bool
+	closing    bool      // Close set its own short deadline
 	wdeadline  time.Time // the write deadline last set
 	werr       error     // sticky: the stream failed, no more writes
 	pong       wire.Pong // the reader's answer, reused
@@ -102,11 +110,13 @@ func NewConn(s Stream, o Options) *Conn {
 		s:          s,
 		opt:        o,
 		rbuf:       make([]byte, readBufSize),
-		wbuf:       make([]byte, 0, flushAt+wire.MaxMessage),
+		wbuf:       make([]byte, 0, maxBuffered+wire.MaxMessage),
+		spare:      make([]byte, 0, maxBuffered+wire.MaxMessage),
 		closed:     make(chan struct{}),
 		kaDone:     make(chan struct{}),
 		deadlineOK: true,
 	}
+	c.flushDone.L = &c.wmu
 	if o.KeepaliveInterval > 0 {
 		go c.keepalive()
 	} else {
@@ -234,6 +244,10 @@ func (c *Conn) readErr(err error) error {
 }
 
 // Write encodes m and writes it, with whatever Queue buffered before it.
+// When another goroutine is in the middle of writing, m is left for it to
+// write when its system call returns (concurrent writers share system
+// calls); Write returns nil then, and a failure of that write ends the
+// connection (Done, Err, and every later Write say so).
 func (c *Conn) Write(m wire.Message) error {
 	c.wmu.Lock()
 	err := c.writeLocked(m, true)
@@ -278,36 +292,54 @@ func (c *Conn) writeLocked(m wire.Message, flush bool) error {
 }
 
 func (c *Conn) flushLocked() error {
-	if c.werr != nil {
-		return c.werr
-	}
-	if len(c.wbuf) == 0 {
-		return nil
-	}
-	if c.deadlineOK {
-		// Move the deadline only when half of it is used up: one clock
-		// read per write, one deadline update per half timeout.
-		now := time.Now()
-		if c.wdeadline.Sub(now) < c.opt.WriteTimeout/2 {
-			c.wdeadline = now.Add(c.opt.WriteTimeout)
-			if err := c.s.SetWriteDeadline(c.wdeadline); errors.Is(err, os.ErrNoDeadline) {
-				c.deadlineOK = false
+	for {
+		if c.werr != nil {
+			return c.werr
+		}
+		if c.flushing {
+			// Group commit: the writer in the system call writes what
+			// was appended meanwhile when its call returns; unless too
+			// much is waiting already, then wait for it (back-pressure).
+			if len(c.wbuf) < maxBuffered {
+				return nil
+			}
+			c.flushDone.Wait()
+			continue
+		}
+		if len(c.wbuf) == 0 {
+			return nil
+		}
+		if c.deadlineOK && !c.closing {
+			// Move the deadline only when half of it is used up: one
+			// clock read per write, one deadline update per half timeout.
+			now := time.Now()
+			if c.wdeadline.Sub(now) < c.opt.WriteTimeout/2 {
+				c.wdeadline = now.Add(c.opt.WriteTimeout)
+				if err := c.s.SetWriteDeadline(c.wdeadline); errors.Is(err, os.ErrNoDeadline) {
+					c.deadlineOK = false
+				}
 			}
 		}
-	}
-	_, err := c.s.Write(c.wbuf)
-	c.wbuf = c.wbuf[:0]
-	if err != nil {
-		if p := c.cause.Load(); p != nil {
-			err = *p
-		} else {
-			err = fmt.Errorf("write: %w", err)
+		out := c.wbuf
+		c.wbuf = c.spare[:0]
+		c.flushing = true
+		c.wmu.Unlock()
+		_, err := c.s.Write(out)
+		c.wmu.Lock()
+		c.flushing = false
+		c.spare = out[:0]
+		c.flushDone.Broadcast()
+		if err != nil {
+			if p := c.cause.Load(); p != nil {
+				err = *p
+			} else {
+				err = fmt.Errorf("write: %w", err)
+			}
+			c.werr = err
+			c.shutdown(err)
+			return err
 		}
-		c.werr = err
-		c.shutdown(err)
-		return err
 	}
-	return nil
 }
 
 // PassPings makes Read return Pings to the caller instead of answering
@@ -377,14 +409,18 @@ func (c *Conn) Close(reason string) error {
 		errClosed := ErrClosed
 		c.cause.CompareAndSwap(nil, &errClosed)
 		c.wmu.Lock()
+		c.closing = true
+		// also bounds a write system call in progress
+		_ = c.s.SetWriteDeadline(time.Now().Add(min(c.opt.WriteTimeout, 500*time.Millisecond)))
 		if c.werr == nil && !c.peerBye.Load() {
-			_ = c.s.SetWriteDeadline(time.Now().Add(min(c.opt.WriteTimeout, 500*time.Millisecond)))
-			c.wdeadline = time.Time{}
 			bye := wire.Bye{Reason: reason}
 			if len(bye.Reason) > 255 {
 				bye.Reason = bye.Reason[:255]
 			}
 			_ = c.writeLocked(&bye, true)
+		}
+		for c.flushing { // let the writer in its system call write the Bye too
+			c.flushDone.Wait()
 		}
 		c.wmu.Unlock()
 		c.shutdown(ErrClosed)
