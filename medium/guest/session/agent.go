@@ -205,10 +205,19 @@ func (a *Agent) session(ctx context.Context) (joined bool, err error) {
 		KeepaliveInterval: a.cfg.Keepalive,
 		KeepaliveMissed:   a.cfg.KeepaliveMissed,
 	})
-	stop := context.AfterFunc(ctx, func() { c.Close("agent stopping") })
+	// Only a stopping agent says Bye. Any other end of a session comes
+	// from the host's side, and over a virtio port a Bye would make the
+	// host hang up QEMU's socket, which the next Hello could have used.
+	said := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.Close("agent stopping")
+		close(said)
+	})
 	defer func() {
-		stop()
-		c.Close("")
+		if !stop() {
+			<-said
+		}
+		c.Drop()
 	}()
 	if err := a.handshake(c); err != nil {
 		return false, err

@@ -250,3 +250,28 @@ func TestHostRestartBehindPersistentCarrier(t *testing.T) {
 		t.Errorf("frame after the restart: %d acked", a.st.acked)
 	}
 }
+
+// TestRefusedThenAcceptedOnOneConnection: a guest refused for a name in
+// use says Hello again on the same host connection (the agent redials the
+// port; QEMU's socket stays) and gets in once the name is free; no new
+// connection is needed.
+func TestRefusedThenAcceptedOnOneConnection(t *testing.T) {
+	testutil.CheckLeaks(t)
+	h := startHost(t, "", HostConfig{Frame: ackAll})
+	first := newAgent(t, h.addr, "vm1", radio(1, 0)).start(t)
+	first.waitConnected(t)
+	q := newQemuPort(t, h.addr.Target)
+	q.waitUp(t)
+	b := agentOverPort(t, q, "vm1", radio(2, 0)).start(t)
+	if ref := b.waitRefused(t); ref.Code != wire.RefuseNameInUse {
+		t.Fatalf("refusal %v", ref)
+	}
+	first.stop()
+	b.waitConnected(t)
+	if got := h.Guest("vm1").Radios()[0].HWAddr; got != hw(2, 0) {
+		t.Fatalf("vm1 has radio %v, want the second guest's", got)
+	}
+	if c := h.Counters(); c.Accepted != 2 || c.Failed != 0 {
+		t.Errorf("host counters %+v: want the refused guest's later hello on its first connection", c)
+	}
+}

@@ -429,6 +429,15 @@ func (c *Conn) Close(reason string) error {
 	return nil
 }
 
+// Drop closes the stream without a Bye: when the peer has nothing to
+// learn from one (a refused handshake, a session the peer no longer
+// knows), and a Bye would only make it hang up a carrier that could carry
+// the next Hello. It waits for the keepalive goroutine.
+func (c *Conn) Drop() {
+	c.shutdown(ErrClosed)
+	<-c.kaDone
+}
+
 // Counters returns the connection's counters.
 func (c *Conn) Counters() Counters {
 	return Counters{
