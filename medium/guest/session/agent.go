@@ -231,13 +231,16 @@ func (a *Agent) session(ctx context.Context) (joined bool, err error) {
 	return true, err
 }
 
-// handshake says Hello with the current radios, waits for the answer and
-// replays the counted addresses; only then does the connection carry
-// frames and radio changes.
+// handshake says Hello with the radios as they are, waits for the answer
+// without holding up radio changes (a Hello lost on a port QEMU has not
+// connected yet takes HelloTimeout), then brings the host up to date:
+// radios changed meanwhile and the counted addresses. Only then does the
+// connection carry frames and radio changes.
 func (a *Agent) handshake(c *transport.Conn) error {
 	a.rmu.Lock()
-	defer a.rmu.Unlock()
-	hello := wire.Hello{Name: a.cfg.Name, Software: clip(a.cfg.Software, 255), Radios: a.radioList()}
+	said := a.radioList()
+	a.rmu.Unlock()
+	hello := wire.Hello{Name: a.cfg.Name, Software: clip(a.cfg.Software, 255), Radios: said}
 	if err := c.Write(&hello); err != nil {
 		return fmt.Errorf("hello: %w", err)
 	}
@@ -266,6 +269,11 @@ func (a *Agent) handshake(c *transport.Conn) error {
 		}
 	}
 	_ = c.SetReadDeadline(time.Time{})
+	a.rmu.Lock()
+	defer a.rmu.Unlock()
+	if err := a.queueChanges(c, said); err != nil {
+		return err
+	}
 	for _, r := range a.sortedRadios() {
 		for addr, n := range r.extra {
 			for range n {
@@ -282,6 +290,47 @@ func (a *Agent) handshake(c *transport.Conn) error {
 	a.conn = c
 	a.pmu.Unlock()
 	return nil
+}
+
+// queueChanges queues what turns the radios said in the Hello into the
+// radios now.
+func (a *Agent) queueChanges(c *transport.Conn, said []wire.Radio) error {
+	before := make(map[wire.HWAddr]*wire.Radio, len(said))
+	for i := range said {
+		before[said[i].HWAddr] = &said[i]
+	}
+	for _, r := range a.sortedRadios() {
+		var err error
+		switch old := before[r.radio.HWAddr]; {
+		case old == nil:
+			err = c.Queue(&wire.RadioAdded{Radio: r.radio})
+		case !sameRadio(old, &r.radio):
+			err = c.Queue(&wire.RadioChanged{Radio: r.radio})
+		}
+		if err != nil {
+			return err
+		}
+		delete(before, r.radio.HWAddr)
+	}
+	for hw := range before {
+		if err := c.Queue(&wire.RadioRemoved{HWAddr: hw}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameRadio(a, b *wire.Radio) bool {
+	if a.HWAddr != b.HWAddr || a.ID != b.ID || a.Ifname != b.Ifname || a.Freq != b.Freq ||
+		a.Channels != b.Channels || len(a.Addrs) != len(b.Addrs) {
+		return false
+	}
+	for i := range a.Addrs {
+		if a.Addrs[i] != b.Addrs[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *Agent) sortedRadios() []*agentRadio {

@@ -18,6 +18,15 @@
 // answered exactly once: by the host's TxStatus, or, when the connection
 // ends first or there is none, by a local "not acknowledged" status, so
 // the guest kernel's queue of frames awaiting a status never fills.
+//
+// A carrier may outlive either end: QEMU keeps the host's socket of a
+// virtio-serial port connected while the agent in the guest restarts, and
+// keeps the port open in the guest while the host restarts. So a Hello in
+// the middle of a session starts a new session on the same connection; a
+// host without a session answers anything but Hello with RefuseNoSession,
+// on which the agent says Hello again; handshakes skip what an earlier
+// session left in the stream; and only a stopping agent says Bye (a Bye
+// makes the host hang up, and QEMU would then reconnect first).
 package session
 
 import (

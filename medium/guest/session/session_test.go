@@ -443,3 +443,65 @@ func TestKeepaliveDropsSilentGuest(t *testing.T) {
 		t.Errorf("host counters %+v", c)
 	}
 }
+
+// TestRadioChangesDuringHandshake: radio changes made while the agent
+// waits for the host's answer neither block nor get lost: they follow the
+// HelloAck as the difference to what the Hello said.
+func TestRadioChangesDuringHandshake(t *testing.T) {
+	testutil.CheckLeaks(t)
+	l, err := transport.Listen(transport.Addr{Scheme: "unix", Target: t.TempDir() + "/slow-host.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	a := newAgent(t, l.Addr(), "vm1", radio(1, 0), radio(1, 1))
+	a.AddAddr(hw(1, 1), vif(1, 9))
+	a.start(t)
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := transport.NewConn(s, transport.Options{})
+	defer c.Close("")
+	var m wire.Msg
+	if err := c.Read(&m); err != nil || m.Type != wire.TypeHello || len(m.Hello.Radios) != 2 {
+		t.Fatalf("hello: %v %+v", err, m.Hello)
+	}
+	changed := make(chan struct{})
+	go func() { // while the host has not answered
+		changedRadio := radio(1, 1)
+		changedRadio.Freq = 5180
+		a.AddRadio(changedRadio)
+		a.AddRadio(radio(1, 2))
+		a.RemoveRadio(hw(1, 0))
+		close(changed)
+	}()
+	select {
+	case <-changed:
+	case <-time.After(wait):
+		t.Fatal("radio changes blocked while the agent waited for the host's answer")
+	}
+	if err := c.Write(&wire.HelloAck{Software: "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < 4 {
+		if err := c.Read(&m); err != nil {
+			t.Fatal(err)
+		}
+		switch m.Type {
+		case wire.TypeRadioAdded:
+			got = append(got, "added "+m.RadioAdded.Radio.HWAddr.String())
+		case wire.TypeRadioChanged:
+			got = append(got, "changed "+m.RadioChanged.Radio.HWAddr.String())
+		case wire.TypeRadioRemoved:
+			got = append(got, "removed "+m.RadioRemoved.HWAddr.String())
+		case wire.TypeAddrAdded:
+			got = append(got, "addr "+m.AddrAdded.Addr.String())
+		}
+	}
+	want := []string{"changed " + hw(1, 1).String(), "added " + hw(1, 2).String(), "removed " + hw(1, 0).String(), "addr " + vif(1, 9).String()}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the ack:\n got %q\nwant %q", got, want)
+	}
+}
