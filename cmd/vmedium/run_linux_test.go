@@ -13,6 +13,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
+	"github.com/vmedium/vmedium/medium/lab"
 	"github.com/vmedium/vmedium/medium/netnsutil"
 )
 
@@ -42,8 +43,8 @@ func TestRunLabRestartKeepsState(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: creates network namespaces and TAP devices")
 	}
-	if c, _ := findCheck(checkKinds(), "tap"); !c.Usable {
-		t.Skipf("tap radios cannot run here: %v", c.Reasons)
+	if k, _ := lab.LookupKind(string(medium.KindTap)); len(k.Probe()) > 0 {
+		t.Skipf("tap radios cannot run here: %v", k.Probe())
 	}
 	dir := t.TempDir()
 	ns := func(i int) string { return fmt.Sprintf("vmrt%d-%d", os.Getpid()%100000, i) }
@@ -64,7 +65,7 @@ func TestRunLabRestartKeepsState(t *testing.T) {
 		t0 := time.Now()
 		go func() { done <- runContext(ctx, append(append([]string(nil), args...), extra...), &out, &errOut) }()
 		for {
-			if st, err := client.Status(context.Background()); err == nil && len(st.Kinds) > 0 && st.Kinds[0].Live && st.Kinds[0].Radios == 2 {
+			if st, err := client.Status(context.Background()); err == nil && st.State == control.PhaseLive && len(st.Kinds) > 0 && st.Kinds[0].Radios == 2 {
 				t.Logf("status live with 2 tap radios after %v", time.Since(t0).Round(time.Millisecond))
 				break
 			}

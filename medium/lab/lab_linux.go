@@ -35,13 +35,14 @@ type Options struct {
 	Medium   *medium.Medium // the medium the radios join (required)
 	Backend  string         // "auto" ("" too) or a kind's name (Kinds)
 	StateDir string         // where lab.json lives (required)
-	// Rules are the links, deny pairs and positions put on the medium
-	// before the first radio joins it, so no frame they forbid is ever
-	// delivered; nil means the config's own (ConfigState). vmedium run
-	// passes the config's rules merged with the saved runtime state. Up
-	// applies them once, replacing the medium's, and never re-applies the
-	// config's on top.
-	Rules      *medium.State
+	// KeepRules says the medium holds the rules already (links, deny
+	// pairs, positions: vmedium run restores the config's merged with the
+	// saved runtime state before the control API answers), so Up applies
+	// none. Otherwise Up puts the config's (ConfigState) on the medium
+	// before the first radio joins it. Either way no kind sets them again
+	// when its radios join, so no frame they forbid is ever delivered and
+	// a saved `vmctl allow` is not undone.
+	KeepRules  bool
 	ReuseNetns bool         // use namespaces that already exist instead of failing
 	Log        *slog.Logger // nil = discard
 	Progress   io.Writer    // progress lines while bringing up; nil = none
@@ -109,8 +110,8 @@ func (l *Lab) Backends() []Backend {
 	return append([]Backend(nil), l.backends...)
 }
 
-// Up builds the lab described by cfg: puts the rules (opt.Rules, else the
-// config's links, deny pairs and positions) on the medium, cleans stale
+// Up builds the lab described by cfg: puts the config's links, deny pairs
+// and positions on the medium (unless opt.KeepRules), cleans stale
 // leftovers a crashed run recorded in opt.StateDir, creates the namespaces,
 // lets each kind create its radios and MACs, and waits (at most
 // AssociationTimeout) for every station to associate. On error everything
@@ -133,11 +134,6 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		return nil, err
 	}
 	name := string(kind.Name)
-	rules := opt.Rules
-	if rules == nil {
-		st := ConfigState(cfg)
-		rules = &st
-	}
 	lg := opt.Log
 	if lg == nil {
 		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -147,9 +143,11 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		stateDir: opt.StateDir, ctx: lctx, cancel: cancel}
 
 	// Rules first: a radio that joins finds them in force.
-	if err := l.applyRules(*rules); err != nil {
-		cancel()
-		return nil, err
+	if !opt.KeepRules {
+		if err := l.applyRules(ConfigState(cfg)); err != nil {
+			cancel()
+			return nil, err
+		}
 	}
 	if err := l.cleanStale(); err != nil {
 		cancel()
