@@ -136,6 +136,9 @@ func mergeState(cur, saved medium.State) medium.State {
 	return out
 }
 
+// checkKinds runs the kinds' probes (a variable so tests can choose).
+var checkKinds = lab.CheckKinds
+
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -176,7 +179,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		if cfg, err = loadLabConfig(f.config); err != nil {
 			return err
 		}
-		if kind, why, err = lab.Choose(f.backend, lab.CheckKinds()); err != nil {
+		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
 			return err
 		}
 	}
