@@ -157,7 +157,7 @@ deny:
 	if n := c.count("vw1", "vw2"); n == 0 {
 		t.Errorf("vw1 heard nothing from vw2: the config's deny pair, lifted in the saved state, came back")
 	} else {
-		t.Logf("vw1 heard %d of vw2's frames, vw2 none of vw1's %d", n, frames)
+		t.Logf("vw1 heard %d of vw2's frames, vw2 %d of vw1's %d", n, c.count("vw2", "vw1"), frames)
 	}
 	cancel()
 	if code := <-done; code != 0 {
