@@ -33,7 +33,7 @@ type ClashError struct {
 
 func (e *ClashError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "another vmedium holds what this run needs; nothing was started or changed:")
+	fmt.Fprintf(&b, "refusing to start: what this run needs is taken (another vmedium running?); nothing was started or changed:")
 	for _, c := range e.Clashes {
 		fmt.Fprintf(&b, "\n  - %s: %s; %s", c.resource, c.holder, c.fix)
 	}
