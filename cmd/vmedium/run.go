@@ -41,6 +41,7 @@ type runFlags struct {
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	f := &runFlags{}
+	attachable, attachRadios := lab.AttachKindNames()
 	fs := flag.NewFlagSet("vmedium run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "lab topology `FILE` (YAML); default: the built-in 3-radio lab")
@@ -53,7 +54,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.BoolVar(&f.reuseNetns, "reuse-netns", false, "use network namespaces that already exist")
 	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the mac80211_hwsim radios that already exist\n"+
 		"(modprobe mac80211_hwsim radios=N; iw phy PHY set netns …) and those created later,\n"+
-		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(lab.AttachKindNames(), "|")+" or auto")
+		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(attachable, "|")+" or auto")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
 	if err := fs.Parse(args); err != nil {
@@ -69,11 +70,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		return nil, err
 	}
 	if f.attach {
-		attachable := lab.AttachKindNames()
 		switch {
 		case f.backend != lab.BackendAuto && !slices.Contains(attachable, f.backend):
-			return nil, fmt.Errorf("--attach serves radios that exist: it works with --backend %s (or auto), not --backend %s",
-				strings.Join(attachable, ", "), f.backend)
+			return nil, fmt.Errorf("--attach serves existing %s radios: it works with --backend %s (or auto), not --backend %s",
+				strings.Join(attachRadios, " or "), strings.Join(attachable, ", "), f.backend)
 		case f.config != "":
 			return nil, errors.New("--attach builds no lab, so --config has nothing to describe: drop one of them")
 		case f.reuseNetns:

@@ -51,7 +51,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--metrics-addr", "9380"}, `invalid --metrics-addr "9380"`},
 		{[]string{"--seed", "x"}, `invalid value "x" for flag -seed`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"--attach", "--backend", "tap"}, "--attach serves radios that exist: it works with --backend hwsim (or auto), not --backend tap"},
+		{[]string{"--attach", "--backend", "tap"}, "--attach serves existing mac80211_hwsim radios: it works with --backend hwsim (or auto), not --backend tap"},
 		{[]string{"--attach", "--backend", "kmod"}, "not --backend kmod"},
 		{[]string{"--attach", "--config", "lab.yaml"}, "--attach builds no lab, so --config has nothing to describe"},
 		{[]string{"--attach", "--reuse-netns"}, "--attach creates no namespaces, so --reuse-netns has no meaning"},

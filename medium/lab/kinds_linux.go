@@ -16,6 +16,9 @@ import (
 // the kind supports it, how to serve radios that already exist.
 type Kind struct {
 	Name medium.Kind
+	// Radio says what one radio of the kind is, for messages
+	// ("attached to 3 mac80211_hwsim radios").
+	Radio string
 	// Probe returns why the kind cannot run here, each reason naming the
 	// command that fixes it; none means usable. `vmedium doctor`,
 	// `--backend` and `--backend auto` read it.
@@ -41,9 +44,9 @@ type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) err
 // userspace TAP radios, which need nothing from the kernel but TUN/TAP.
 // Adding a kind is adding an entry here.
 var Kinds = []Kind{
-	{Name: medium.KindKmod, Probe: probeKmod, Up: upKmod},
-	{Name: medium.KindHwsim, Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
-	{Name: medium.KindTap, Probe: probeTap, Up: upTap},
+	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod},
+	{Name: medium.KindHwsim, Radio: "mac80211_hwsim", Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
+	{Name: medium.KindTap, Radio: "TAP", Probe: probeTap, Up: upTap},
 }
 
 // LookupKind returns the kind called name.
@@ -65,15 +68,16 @@ func KindNames() []string {
 	return out
 }
 
-// AttachKindNames lists the kinds that can serve existing radios.
-func AttachKindNames() []string {
-	var out []string
+// AttachKindNames lists the kinds that can serve existing radios, and
+// what their radios are.
+func AttachKindNames() (names, radios []string) {
 	for _, k := range Kinds {
 		if k.Attach != nil {
-			out = append(out, string(k.Name))
+			names = append(names, string(k.Name))
+			radios = append(radios, k.Radio)
 		}
 	}
-	return out
+	return names, radios
 }
 
 // CheckKinds runs every kind's probe, in the table's order.
@@ -102,7 +106,8 @@ func ValidateBackend(name string) error {
 func Attach(ctx context.Context, kind string, m *medium.Medium, log *slog.Logger) (*Attached, error) {
 	k, ok := LookupKind(kind)
 	if !ok || k.Attach == nil {
-		return nil, fmt.Errorf("kind %q cannot serve existing radios: accepted are %s", kind, strings.Join(AttachKindNames(), ", "))
+		names, _ := AttachKindNames()
+		return nil, fmt.Errorf("kind %q cannot serve existing radios: accepted are %s", kind, strings.Join(names, ", "))
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -111,14 +116,15 @@ func Attach(ctx context.Context, kind string, m *medium.Medium, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	return &Attached{b: b, m: m}, nil
+	return &Attached{b: b, m: m, radio: k.Radio}, nil
 }
 
 // Attached is a running attachment: one backend serving radios vmedium did
 // not create. No namespaces, interfaces or daemons are made or removed.
 type Attached struct {
-	b Backend
-	m *medium.Medium
+	b     Backend
+	m     *medium.Medium
+	radio string // what one radio is (Kind.Radio)
 }
 
 // Backends returns the attachment's backend.
@@ -133,7 +139,7 @@ func (a *Attached) Summary() string {
 		}
 	}
 	return fmt.Sprintf("attached to %d %s %s (no lab: namespaces, interfaces and daemons are yours)\n%s",
-		len(names), a.b.Kind(), plural(len(names), "radio", "radios"), strings.Join(names, ""))
+		len(names), a.radio, plural(len(names), "radio", "radios"), strings.Join(names, ""))
 }
 
 // Close stops serving; the radios stay.

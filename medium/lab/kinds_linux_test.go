@@ -16,7 +16,7 @@ import (
 func TestKindsTable(t *testing.T) {
 	seen := map[medium.Kind]bool{}
 	for _, k := range Kinds {
-		if k.Name == "" || k.Probe == nil || k.Up == nil {
+		if k.Name == "" || k.Radio == "" || k.Probe == nil || k.Up == nil {
 			t.Errorf("incomplete kind %+v", k)
 		}
 		if seen[k.Name] {
@@ -27,8 +27,8 @@ func TestKindsTable(t *testing.T) {
 	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap"}) {
 		t.Errorf("KindNames %v, want the auto order kmod, hwsim, tap", KindNames())
 	}
-	if !slices.Equal(AttachKindNames(), []string{"hwsim"}) {
-		t.Errorf("AttachKindNames %v", AttachKindNames())
+	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"hwsim"}) || !slices.Equal(radios, []string{"mac80211_hwsim"}) {
+		t.Errorf("AttachKindNames %v %v", names, radios)
 	}
 	for _, ok := range []string{"auto", "kmod", "hwsim", "tap"} {
 		if err := ValidateBackend(ok); err != nil {
