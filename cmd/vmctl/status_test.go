@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
 )
@@ -117,9 +118,7 @@ func TestStatusWaitNotRunning(t *testing.T) {
 // a message with "permission denied", the socket and the fix, not "not
 // running".
 func TestRootStatusPermissionDenied(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: runs vmctl as user nobody against a root-owned socket")
-	}
+	testutil.NeedRoot(t, "runs vmctl as user nobody against a root-owned socket", "go")
 	dir := t.TempDir()
 	// The test's directories are 0700: let nobody reach the binary and
 	// the socket, so the socket's own mode is what refuses.

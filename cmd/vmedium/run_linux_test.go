@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
 	"github.com/vmedium/vmedium/medium/lab"
@@ -34,7 +35,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestRunLabRestartKeepsState runs `vmedium run` in-process twice on a small
+// TestRootRunLabRestartKeepsState runs `vmedium run` in-process twice on a small
 // tap lab (namespaces named after this test's pid, so it does not collide
 // with a lab already running here): the config's deny pair is in force when
 // live; after `allow` of it and a `deny` of the reverse pair through the API
@@ -42,10 +43,8 @@ func (s *syncBuffer) String() string {
 // config's back on top), --reset returns to the config's, and shutdown
 // removes the namespaces. Each run waits out the association timeout: the
 // deny pair keeps the station away on purpose.
-func TestRunLabRestartKeepsState(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TAP devices")
-	}
+func TestRootRunLabRestartKeepsState(t *testing.T) {
+	testutil.NeedRoot(t, "creates network namespaces and TAP devices", "/dev/net/tun")
 	if k, _ := lab.LookupKind(string(medium.KindTap)); len(k.Probe()) > 0 {
 		t.Skipf("tap radios cannot run here: %v", k.Probe())
 	}
