@@ -96,7 +96,7 @@ func moduleReason(family string, mod kernelModule, err error) string {
 	rel := kernelRelease()
 	modDir := filepath.Join("/lib/modules", rel)
 	if _, err := os.Stat("/proc/modules"); err != nil {
-		return base + fmt.Sprintf(": module %s is not loaded, and this kernel (%s) has no loadable module support (no /proc/modules)", mod.name, rel)
+		return base + fmt.Sprintf(": module %s is not loaded, and this kernel (%s) has no loadable module support (no /proc/modules): boot a kernel built with CONFIG_MODULES, or use --backend tap", mod.name, rel)
 	}
 	if _, err := os.Stat(modDir); err != nil {
 		if !mod.inTree {
@@ -105,7 +105,7 @@ func moduleReason(family string, mod kernelModule, err error) string {
 		return base + fmt.Sprintf(": module %s is not loaded, and %s does not exist (no modules for kernel %s): install the kernel's modules (apt-get install linux-image-%s)", mod.name, modDir, rel, rel)
 	}
 	if mod.inTree && !moduleAvailable(modDir, mod.name) {
-		return base + fmt.Sprintf(": module %s is not loaded and not available under %s (kernel built without it)", mod.name, modDir)
+		return base + fmt.Sprintf(": module %s is not loaded and not available under %s (kernel built without it): boot a kernel that ships it (Debian's do), or use --backend tap", mod.name, modDir)
 	}
 	return base + fmt.Sprintf(": module %s is not loaded; %s", mod.name, mod.fix)
 }
