@@ -64,15 +64,8 @@ func TestRootSecondInstanceRefused(t *testing.T) {
 	socket := filepath.Join(t.TempDir(), "vmedium.sock")
 	metrics := freePort(t)
 
-	d := &daemon{out: &syncBuffer{}, socket: socket, done: make(chan struct{})}
-	d.cmd = exec.Command(b.vmedium, "run", "--backend", "tap", "--config", cfg,
-		"--socket", socket, "--state-dir", stateDir, "--metrics-addr", metrics)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() { d.stop(t, syscall.SIGTERM); nsGone(t, "vmc0", "vmc1", "vmc2") })
+	d := startVmedium(t, b, cfg, stateDir, socket, "--metrics-addr", metrics) // the last --metrics-addr wins
+	t.Cleanup(func() { d.stop(t, syscall.SIGTERM); nsGone(t, "vmc0", "vmc1", "vmc2") }) // stop is once: startVmedium's own cleanup then does nothing
 
 	if out, code := d.vmctl(b, "status", "--wait", "20s"); code != 0 || !strings.Contains(out, "vmedium status: live") {
 		t.Fatalf("first run not live: exit %d\n%s\nvmedium output:\n%s", code, out, d.out)
