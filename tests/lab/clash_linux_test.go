@@ -64,7 +64,7 @@ func TestRootSecondInstanceRefused(t *testing.T) {
 	socket := filepath.Join(t.TempDir(), "vmedium.sock")
 	metrics := freePort(t)
 
-	d := startVmedium(t, b, cfg, stateDir, socket, "--metrics-addr", metrics) // the last --metrics-addr wins
+	d := startVmedium(t, b, cfg, stateDir, socket, "--metrics-addr", metrics)           // the last --metrics-addr wins
 	t.Cleanup(func() { d.stop(t, syscall.SIGTERM); nsGone(t, "vmc0", "vmc1", "vmc2") }) // stop is once: startVmedium's own cleanup then does nothing
 
 	if out, code := d.vmctl(b, "status", "--wait", "20s"); code != 0 || !strings.Contains(out, "vmedium status: live") {
