@@ -32,7 +32,8 @@ const (
 const usage = `usage: vmctl [--socket PATH] [--json] VERB [ARGS]
 
 Verbs:
-  status                                  is vmedium running; live radio kinds
+  status [--wait DURATION]                starting or live, and the live radio kinds;
+                                          --wait blocks until live (exit 1 on timeout)
   radios                                  the radios, their MAC state and counters
   links                                   the effective link matrix (signal, loss, deny)
   link -s SRC -d DST [--signal DBM] [--loss P] [--reset]
@@ -50,7 +51,8 @@ Verbs:
 Global flags:
   --socket PATH   control socket (default ` + control.DefaultSocket + `)
   --json          machine-readable output
-Exit status: 0 ok, 1 not running or failed, 2 bad input (nothing changed).
+Exit status: 0 ok, 1 not running (or not live after --wait) or failed,
+2 bad input (nothing changed).
 `
 
 func main() {
@@ -134,7 +136,7 @@ func (a *app) exit(verb string, err error) int {
 	case control.IsBadInput(err) || medium.IsBadInput(err):
 		fmt.Fprintf(a.stderr, "vmctl %s: %v\n", verb, err)
 		return exitBadUse
-	case errors.Is(err, control.ErrNotRunning):
+	case errors.Is(err, control.ErrNotRunning), errors.Is(err, control.ErrPermission):
 		fmt.Fprintf(a.stderr, "vmctl %s: %v\n", verb, err)
 		return exitFailure
 	}
@@ -171,37 +173,65 @@ func (a *app) printJSON(v any) error {
 
 func (a *app) status(ctx context.Context, args []string) int {
 	fs := a.flags("status")
+	waitFor := fs.String("wait", "", "block until live, at most this long (e.g. 30s)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return a.exit("status", err)
 	}
-	st, err := a.client.Status(ctx)
-	if err != nil {
-		if errors.Is(err, control.ErrNotRunning) {
-			if a.json {
-				a.printJSON(map[string]any{"live": false, "socket": a.socket})
-			} else {
-				fmt.Fprintln(a.stdout, "vmedium status: not running")
-				fmt.Fprintf(a.stderr, "(%v)\n", err)
-			}
-			return exitFailure
+	var st control.Status
+	var err error
+	if *waitFor != "" {
+		d, perr := time.ParseDuration(*waitFor)
+		if perr != nil || d <= 0 || d > control.MaxStatusWait {
+			return a.exit("status", &medium.InvalidValueError{What: "--wait", Value: strconv.Quote(*waitFor),
+				Accepted: "a duration from 1ns to " + control.MaxStatusWait.String() + " such as 30s"})
 		}
+		st, err = a.client.WaitLive(ctx, d)
+	} else {
+		st, err = a.client.Status(ctx)
+	}
+	switch {
+	case errors.Is(err, control.ErrNotRunning):
+		if a.json {
+			a.printJSON(map[string]any{"live": false, "state": "not running", "socket": a.socket})
+		} else {
+			fmt.Fprintln(a.stdout, "vmedium status: not running")
+			fmt.Fprintf(a.stderr, "(%v)\n", err)
+		}
+		return exitFailure
+	case errors.Is(err, control.ErrNotLive):
+		if a.json {
+			a.printJSON(struct {
+				Live bool `json:"live"`
+				control.Status
+			}{false, st})
+		} else {
+			fmt.Fprintf(a.stdout, "vmedium status: %s\n", st.State)
+		}
+		fmt.Fprintf(a.stderr, "vmctl status: %v\n", err)
+		return exitFailure
+	case err != nil:
 		return a.exit("status", err)
 	}
 	if a.json {
 		a.printJSON(struct {
 			Live bool `json:"live"`
 			control.Status
-		}{true, st})
+		}{st.State == control.PhaseLive, st})
 		return exitOK
 	}
 	w := a.stdout
-	fmt.Fprintln(w, "vmedium status: live")
+	fmt.Fprintf(w, "vmedium status: %s\n", st.State)
 	fmt.Fprintf(w, "version: %s (%s), up %s, seed %d\n", st.Version, st.GoVersion,
 		(time.Duration(st.UptimeSeconds) * time.Second).String(), st.Seed)
 	fmt.Fprintf(w, "radios: %d\n", st.Radios)
-	for _, k := range st.Kinds {
-		if k.Live {
-			fmt.Fprintf(w, "%s: live, %d %s\n", k.Kind, k.Radios, plural(k.Radios, "radio", "radios"))
+	if st.State == control.PhaseLive {
+		for _, k := range st.Kinds {
+			switch {
+			case k.Summary != "":
+				fmt.Fprintln(w, k.Summary)
+			case k.Live:
+				fmt.Fprintf(w, "%s: live, %d %s\n", k.Kind, k.Radios, plural(k.Radios, "radio", "radios"))
+			}
 		}
 	}
 	fmt.Fprintf(w, "deny pairs: %d, explicit links: %d\n", st.DenyPairs, st.ExplicitLinks)

@@ -9,11 +9,15 @@ import (
 	"github.com/vmedium/vmedium/medium/lab"
 )
 
-// This file is the only place cmd/vmedium touches package lab.
+// This file is the only place cmd/vmedium builds radios: a lab (lab.Up) or
+// an attachment (lab.Attach), both read from the table lab.Kinds.
 
-// runningLab is what run needs of a lab.
+// runningLab is what run needs of a lab or an attachment.
 type runningLab interface {
+	// Summary is printed once the radios are up.
 	Summary() string
+	// Backends are the running kinds, one each (a mixed lab has several).
+	Backends() []lab.Backend
 	Close() error
 }
 
@@ -25,11 +29,15 @@ func loadLabConfig(path string) (*lab.Config, error) {
 	return lab.LoadConfig(path)
 }
 
-// upLab brings up the lab's namespaces, radios and MACs on m.
-func upLab(ctx context.Context, cfg *lab.Config, m *medium.Medium, backend, stateDir string,
-	reuseNetns bool, log *slog.Logger, progress io.Writer) (runningLab, error) {
+// labBuilder brings up the radios on m once the rules are in force and the
+// control API answers; a variable so tests can build radios of their own.
+var labBuilder = func(ctx context.Context, f *runFlags, cfg *lab.Config, kind medium.Kind, m *medium.Medium,
+	log *slog.Logger, progress io.Writer) (runningLab, error) {
+	if f.attach {
+		return lab.Attach(ctx, string(kind), m, log)
+	}
 	return lab.Up(ctx, cfg, lab.Options{
-		Medium: m, Backend: backend, StateDir: stateDir, ReuseNetns: reuseNetns,
-		Log: log, Progress: progress,
+		Medium: m, Backend: string(kind), StateDir: f.stateDir, ReuseNetns: f.reuseNetns,
+		KeepRules: true, Log: log, Progress: progress,
 	})
 }

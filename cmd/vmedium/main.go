@@ -19,7 +19,7 @@ const usage = `usage: vmedium VERB [FLAGS]
 Verbs:
   run       bring up the lab and serve the control API and metrics until SIGINT/SIGTERM
             (vmedium run -h lists its flags)
-  doctor    report for each radio kind (tap, hwsim, kmod) whether it can run here, and why not
+  doctor    report for each radio kind whether it can run here, and why not
   version   print the version
   help      this text
 `

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,14 +22,8 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
-	"github.com/vmedium/vmedium/medium/hwsim"
+	"github.com/vmedium/vmedium/medium/lab"
 )
-
-// hwsimLab is a running lab (or attachment) on mac80211_hwsim radios: its
-// backend's counters (socket overruns, …) join the metrics.
-type hwsimLab interface {
-	Hwsim() (*hwsim.Backend, bool)
-}
 
 // runFlags are `vmedium run`'s flags.
 type runFlags struct {
@@ -46,10 +41,12 @@ type runFlags struct {
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	f := &runFlags{}
+	attachable, attachRadios := lab.AttachKindNames()
 	fs := flag.NewFlagSet("vmedium run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "lab topology `FILE` (YAML); default: the built-in 3-radio lab")
-	fs.StringVar(&f.backend, "backend", "auto", "radio kind: auto|tap|hwsim|kmod")
+	fs.StringVar(&f.backend, "backend", lab.BackendAuto, "radio kind: "+lab.BackendAuto+"|"+strings.Join(lab.KindNames(), "|")+
+		" (auto: the first that can run, in that order)")
 	fs.Uint64Var(&f.seed, "seed", 0, "loss RNG seed (same seed + same frames = same losses)")
 	fs.StringVar(&f.socket, "socket", control.DefaultSocket, "control API socket `PATH`")
 	fs.StringVar(&f.stateDir, "state-dir", control.DefaultStateDir, "runtime state `DIR`")
@@ -57,7 +54,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.BoolVar(&f.reuseNetns, "reuse-netns", false, "use network namespaces that already exist")
 	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the mac80211_hwsim radios that already exist\n"+
 		"(modprobe mac80211_hwsim radios=N; iw phy PHY set netns …) and those created later,\n"+
-		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend hwsim or auto")
+		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(attachable, "|")+" or auto")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
 	if err := fs.Parse(args); err != nil {
@@ -66,24 +63,25 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	switch f.backend {
-	case "auto", "tap", "hwsim", "kmod":
-	default:
-		return nil, fmt.Errorf("invalid --backend %q: accepted are auto, tap, hwsim, kmod", f.backend)
+	if err := lab.ValidateBackend(f.backend); err != nil {
+		return nil, err
 	}
 	if _, err := parseLevel(f.logLevel); err != nil {
 		return nil, err
 	}
 	if f.attach {
 		switch {
-		case f.backend != "auto" && f.backend != "hwsim":
-			return nil, fmt.Errorf("--attach serves existing mac80211_hwsim radios: it works with --backend hwsim (or auto), not --backend %s", f.backend)
+		case f.backend != lab.BackendAuto && !slices.Contains(attachable, f.backend):
+			return nil, fmt.Errorf("--attach serves existing %s radios: it works with --backend %s (or auto), not --backend %s",
+				strings.Join(attachRadios, " or "), strings.Join(attachable, ", "), f.backend)
 		case f.config != "":
 			return nil, errors.New("--attach builds no lab, so --config has nothing to describe: drop one of them")
 		case f.reuseNetns:
 			return nil, errors.New("--attach creates no namespaces, so --reuse-netns has no meaning: drop it")
 		}
-		f.backend = "hwsim"
+		if f.backend == lab.BackendAuto {
+			f.backend = attachable[0]
+		}
 	}
 	if f.metricsAddr == "off" {
 		f.metricsAddr = ""
@@ -113,34 +111,6 @@ func parseLevel(s string) (slog.Level, error) {
 	return 0, fmt.Errorf("invalid --log-level %q: accepted are debug, info, warn, error", s)
 }
 
-// chooseBackend picks the radio kind from doctor's checks. auto prefers the
-// project's module when it is loaded, then hwsim, then tap. It returns the
-// kind and a line saying why, or an error carrying doctor's explanation.
-func chooseBackend(requested string, checks []kindCheck) (string, string, error) {
-	if requested != "auto" {
-		c, _ := findCheck(checks, requested)
-		if !c.Usable {
-			return "", "", fmt.Errorf("--backend %s cannot run on this machine:\n%s", requested, explain([]kindCheck{c}))
-		}
-		return requested, "backend " + requested + " (requested)", nil
-	}
-	var skipped []string
-	for _, k := range []string{"kmod", "hwsim", "tap"} {
-		c, _ := findCheck(checks, k)
-		if c.Usable {
-			msg := "backend auto: using " + k
-			if len(skipped) > 0 {
-				msg += " (" + strings.Join(skipped, "; ") + ")"
-			}
-			return k, msg, nil
-		}
-		if len(c.Reasons) > 0 {
-			skipped = append(skipped, k+": "+c.Reasons[len(c.Reasons)-1])
-		}
-	}
-	return "", "", fmt.Errorf("no usable radio kind on this machine (vmedium doctor says):\n%s", explain(checks))
-}
-
 // mergeState lays the saved runtime state over the current one (the lab's
 // configured links and positions): saved entries win for the pairs and
 // radios they name, the saved deny list replaces the configured one, and
@@ -165,6 +135,9 @@ func mergeState(cur, saved medium.State) medium.State {
 	}
 	return out
 }
+
+// checkKinds runs the kinds' probes (a variable so tests can choose).
+var checkKinds = lab.CheckKinds
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -191,24 +164,37 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// serveLab is `vmedium run`: refuse a clash with a running instance before
+// anything is built, put the rules (the config's merged with the saved
+// runtime state) on the medium, serve metrics and the control API (status
+// "starting"), bring the radios up, then say "live" and serve until ctx
+// ends.
 func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr io.Writer) error {
 	m := medium.New(medium.Options{Seed: f.seed})
-	// up brings up the radios once the control API listens.
-	up := func() (runningLab, error) { return attachHwsim(m, log) }
-	backend, why := "hwsim", "backend hwsim (--attach: serving the radios that exist)"
+	var cfg *lab.Config
+	kind := medium.Kind(f.backend)
+	why := fmt.Sprintf("backend %s (--attach: serving the radios that exist)", f.backend)
 	if !f.attach {
-		cfg, err := loadLabConfig(f.config)
-		if err != nil {
+		var err error
+		if cfg, err = loadLabConfig(f.config); err != nil {
 			return err
 		}
-		if backend, why, err = chooseBackend(f.backend, checkKinds()); err != nil {
+		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
 			return err
-		}
-		up = func() (runningLab, error) {
-			return upLab(ctx, cfg, m, backend, f.stateDir, f.reuseNetns, log, stderr)
 		}
 	}
+	metricsLn, err := preflight(f, cfg)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stderr, why)
+	sctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var served []chan error
+	if metricsLn != nil {
+		defer metricsLn.Close() // in case we return before serving it
+	}
+
 	sf, err := control.OpenState(f.stateDir)
 	if err != nil {
 		return err
@@ -228,23 +214,19 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 			saved = &st
 		}
 	}
+	// The rules go on the medium before any radio exists: the first frame
+	// of the first radio already obeys a saved deny pair.
+	restoreRules(m, cfg, saved, sf.Path(), log)
+	sf.Attach(m, log)
 
-	sctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var served []chan error
 	var reg *prometheus.Registry
-
-	if f.metricsAddr != "" {
-		ln, err := net.Listen("tcp", f.metricsAddr)
-		if err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
+	if metricsLn != nil {
 		mux := http.NewServeMux()
 		reg = medium.NewRegistry(m)
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ln) }()
+		go func() { done <- srv.Serve(metricsLn) }()
 		go func() {
 			<-sctx.Done()
 			c, cc := context.WithTimeout(context.Background(), 2*time.Second)
@@ -252,53 +234,59 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 			srv.Shutdown(c)
 		}()
 		served = append(served, done)
-		log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+		log.Info("metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
 
 	ln, err := control.Listen(f.socket)
 	if err != nil {
+		cancel()
+		waitServed(served, log)
 		return err
 	}
-	var live atomic.Value // medium.Kind once the lab is up
+	ready := control.NewReadiness()
+	var running atomic.Pointer[runningLab] // set once the radios are up
+	backends := func() []lab.Backend {
+		if l := running.Load(); l != nil {
+			return (*l).Backends()
+		}
+		return nil
+	}
 	ctrlDone := make(chan error, 1)
 	go func() {
 		ctrlDone <- control.Serve(sctx, ln, control.Options{
-			Medium: m, Version: version, Seed: f.seed, StateFile: sf.Path(), Log: log,
-			Backends: func() []medium.Kind {
-				if k, ok := live.Load().(medium.Kind); ok {
-					return []medium.Kind{k}
+			Medium: m, Version: version, Seed: f.seed, StateFile: sf.Path(), Log: log, Ready: ready,
+			Backends: func() []control.KindStatus { return kindStatus(m, backends()) },
+			MACStatus: func(name string) (medium.MACStatus, bool) {
+				for _, b := range backends() {
+					if st, ok := b.MACStatus(name); ok {
+						return st, true
+					}
 				}
-				return nil
+				return medium.MACStatus{}, false
 			},
 		})
 	}()
-	log.Info("control API", "socket", f.socket)
+	log.Info("control API", "socket", f.socket, "state", control.PhaseStarting)
 
-	l, err := up()
+	l, err := labBuilder(ctx, f, cfg, kind, m, log, stderr)
 	if err != nil {
 		cancel()
 		<-ctrlDone
+		waitServed(served, log)
 		return err
 	}
-	live.Store(medium.Kind(backend))
-	if h, ok := l.(hwsimLab); ok && reg != nil {
-		if b, ok := h.Hwsim(); ok {
-			reg.MustRegister(hwsim.NewCollector(b))
+	running.Store(&l)
+	for _, b := range l.Backends() {
+		if c := b.Collector(); c != nil && reg != nil {
+			if err := reg.Register(c); err != nil {
+				log.Warn("metrics collector of a backend not registered", "kind", b.Kind(), "err", err)
+			}
 		}
-	}
-	if saved != nil {
-		if err := m.Restore(mergeState(m.State(), *saved)); err != nil {
-			log.Warn("saved runtime state not restored (start with --reset to drop it)", "file", sf.Path(), "err", err)
-		} else {
-			log.Info("restored runtime state", "file", sf.Path(), "deny_pairs", len(saved.Deny), "links", len(saved.Links))
-		}
-	}
-	sf.Attach(m, log)
-	if err := sf.Save(m.State()); err != nil {
-		log.Error("persist runtime state", "err", err)
 	}
 
 	fmt.Fprint(stdout, l.Summary())
+	ready.Set(control.PhaseLive)
+	log.Info("live", "state", control.PhaseLive)
 	fmt.Fprintf(stdout, "vmedium is running (control socket %s); Ctrl-C to stop\n", f.socket)
 
 	var serveErr error
@@ -313,10 +301,47 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err := <-ctrlDone; err != nil && serveErr == nil {
 		serveErr = err
 	}
+	waitServed(served, log)
+	return errors.Join(serveErr, closeErr)
+}
+
+// restoreRules puts the config's links, deny pairs and positions merged
+// with the saved runtime state on m (saved wins; see mergeState). A saved
+// state the medium refuses is dropped with a warning: the config's rules
+// still apply.
+func restoreRules(m *medium.Medium, cfg *lab.Config, saved *medium.State, path string, log *slog.Logger) {
+	base := medium.State{}
+	if cfg != nil {
+		base = lab.ConfigState(cfg)
+	}
+	if saved != nil {
+		err := m.Restore(mergeState(base, *saved))
+		if err == nil {
+			log.Info("restored runtime state", "file", path, "deny_pairs", len(saved.Deny), "links", len(saved.Links))
+			return
+		}
+		log.Warn("saved runtime state not restored (start with --reset to drop it)", "file", path, "err", err)
+	}
+	if err := m.Restore(base); err != nil {
+		log.Warn("configured links and positions not applied", "err", err)
+	}
+}
+
+// kindStatus is each running backend's line for `vmctl status`.
+func kindStatus(m *medium.Medium, bs []lab.Backend) []control.KindStatus {
+	counts := m.KindCounts()
+	out := make([]control.KindStatus, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, control.KindStatus{Kind: b.Kind(), Live: true, Radios: counts[b.Kind()], Summary: b.Summary()})
+	}
+	return out
+}
+
+// waitServed waits for the metrics server to end.
+func waitServed(served []chan error, log *slog.Logger) {
 	for _, d := range served {
 		if err := <-d; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("metrics server", "err", err)
 		}
 	}
-	return errors.Join(serveErr, closeErr)
 }

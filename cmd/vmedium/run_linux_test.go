@@ -14,6 +14,7 @@ import (
 	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
+	"github.com/vmedium/vmedium/medium/lab"
 	"github.com/vmedium/vmedium/medium/netnsutil"
 )
 
@@ -36,13 +37,16 @@ func (s *syncBuffer) String() string {
 
 // TestRootRunLabRestartKeepsState runs `vmedium run` in-process twice on a small
 // tap lab (namespaces named after this test's pid, so it does not collide
-// with a lab already running here): status is live quickly, a deny pair set
-// through the API survives the restart, --reset clears it, and shutdown
-// removes the namespaces.
+// with a lab already running here): the config's deny pair is in force when
+// live; after `allow` of it and a `deny` of the reverse pair through the API
+// a restart brings back exactly the saved pairs (the lab does not put the
+// config's back on top), --reset returns to the config's, and shutdown
+// removes the namespaces. Each run waits out the association timeout: the
+// deny pair keeps the station away on purpose.
 func TestRootRunLabRestartKeepsState(t *testing.T) {
 	testutil.NeedRoot(t, "creates network namespaces and TAP devices", "/dev/net/tun")
-	if c, _ := findCheck(checkKinds(), "tap"); !c.Usable {
-		t.Skipf("tap radios cannot run here: %v", c.Reasons)
+	if k, _ := lab.LookupKind(string(medium.KindTap)); len(k.Probe()) > 0 {
+		t.Skipf("tap radios cannot run here: %v", k.Probe())
 	}
 	dir := t.TempDir()
 	ns := func(i int) string { return fmt.Sprintf("vmrt%d-%d", os.Getpid()%100000, i) }
@@ -50,6 +54,8 @@ func TestRootRunLabRestartKeepsState(t *testing.T) {
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`radios:
   - {name: rt0, role: ap,  netns: %s, ssid: rtlab, channel: 1, address: 10.99.0.1/24}
   - {name: rt1, role: sta, netns: %s, ssid: rtlab, channel: 1, address: 10.99.0.2/24}
+deny:
+  - {src: rt1, dst: rt0}
 `, ns(0), ns(1))), 0o644)
 	sock := filepath.Join(dir, "run", "vmedium.sock")
 	args := []string{"--config", cfg, "--socket", sock, "--state-dir", filepath.Join(dir, "state"),
@@ -63,7 +69,7 @@ func TestRootRunLabRestartKeepsState(t *testing.T) {
 		t0 := time.Now()
 		go func() { done <- runContext(ctx, append(append([]string(nil), args...), extra...), &out, &errOut) }()
 		for {
-			if st, err := client.Status(context.Background()); err == nil && len(st.Kinds) > 0 && st.Kinds[0].Live && st.Kinds[0].Radios == 2 {
+			if st, err := client.Status(context.Background()); err == nil && st.State == control.PhaseLive && len(st.Kinds) > 0 && st.Kinds[0].Radios == 2 {
 				t.Logf("status live with 2 tap radios after %v", time.Since(t0).Round(time.Millisecond))
 				break
 			}
@@ -89,6 +95,12 @@ func TestRootRunLabRestartKeepsState(t *testing.T) {
 
 	stop := start()
 	ctx := context.Background()
+	if ps, err := client.DenyList(ctx); err != nil || len(ps) != 1 || ps[0].Src != "rt1" {
+		t.Fatalf("deny of the config when live: %+v %v", ps, err)
+	}
+	if _, err := client.Allow(ctx, "rt1", "rt0"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := client.Deny(ctx, "rt0", "rt1"); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +116,7 @@ func TestRootRunLabRestartKeepsState(t *testing.T) {
 	stop = start()
 	ps, err := client.DenyList(ctx)
 	if err != nil || len(ps) != 1 || ps[0].Src != "rt0" || ps[0].Dst != "rt1" {
-		t.Fatalf("deny after restart: %+v %v", ps, err)
+		t.Fatalf("deny after restart: %+v %v, want only the saved rt0→rt1 (the config's rt1→rt0 was lifted)", ps, err)
 	}
 	st, _ := client.Status(ctx)
 	if st.Kinds[0].Kind != medium.KindTap {
@@ -115,8 +127,8 @@ func TestRootRunLabRestartKeepsState(t *testing.T) {
 	}
 
 	stop = start("--reset")
-	if ps, err := client.DenyList(ctx); err != nil || len(ps) != 0 {
-		t.Fatalf("deny after --reset: %+v %v", ps, err)
+	if ps, err := client.DenyList(ctx); err != nil || len(ps) != 1 || ps[0].Src != "rt1" {
+		t.Fatalf("deny after --reset: %+v %v, want the config's rt1→rt0 back", ps, err)
 	}
 	if code, log := stop(); code != 0 {
 		t.Fatalf("third run exited %d:\n%s", code, log)

@@ -10,35 +10,8 @@ import (
 
 	"github.com/vmedium/vmedium/denylist"
 	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/lab"
 )
-
-func TestChooseBackend(t *testing.T) {
-	tapOnly := []kindCheck{
-		{Kind: "tap", Usable: true},
-		{Kind: "hwsim", Reasons: []string{"hostapd missing: install the Debian package hostapd"}},
-		{Kind: "kmod", Reasons: []string{"generic netlink family VMEDIUM_RADIO not found"}},
-	}
-	k, why, err := chooseBackend("auto", tapOnly)
-	if err != nil || k != "tap" || !strings.Contains(why, "hostapd missing") || !strings.Contains(why, "VMEDIUM_RADIO") {
-		t.Fatalf("auto with tap only: %q %q %v", k, why, err)
-	}
-	all := []kindCheck{{Kind: "tap", Usable: true}, {Kind: "hwsim", Usable: true}, {Kind: "kmod", Usable: true}}
-	if k, _, _ := chooseBackend("auto", all); k != "kmod" {
-		t.Fatalf("auto with every kind: %q, want kmod (the module is loaded)", k)
-	}
-	if _, _, err := chooseBackend("hwsim", tapOnly); err == nil || !strings.Contains(err.Error(), "hostapd missing") {
-		t.Fatalf("explicit hwsim not usable: %v", err)
-	}
-	none := []kindCheck{
-		{Kind: "tap", Reasons: []string{"not root: radios live in network namespaces"}},
-		{Kind: "hwsim", Reasons: []string{"not root"}},
-		{Kind: "kmod", Reasons: []string{"not root"}},
-	}
-	_, _, err = chooseBackend("auto", none)
-	if err == nil || !strings.Contains(err.Error(), "no usable radio kind") || !strings.Contains(err.Error(), "tap:   cannot run here:\n         - not root") {
-		t.Fatalf("no usable kind: %v", err)
-	}
-}
 
 func TestMergeState(t *testing.T) {
 	s1, s2, s3 := -40.0, -60.0, -70.0
@@ -73,7 +46,7 @@ func TestRunFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--backend", "wifi"}, `invalid --backend "wifi": accepted are auto, tap, hwsim, kmod`},
+		{[]string{"--backend", "wifi"}, `invalid --backend "wifi": accepted are auto, kmod, hwsim, tap`},
 		{[]string{"--log-level", "loud"}, `invalid --log-level "loud": accepted are debug, info, warn, error`},
 		{[]string{"--metrics-addr", "9380"}, `invalid --metrics-addr "9380"`},
 		{[]string{"--seed", "x"}, `invalid value "x" for flag -seed`},
@@ -117,9 +90,14 @@ func TestRunWithBadConfigFails(t *testing.T) {
 }
 
 func TestDoctorAndVersion(t *testing.T) {
-	checks := checkKinds()
-	if len(checks) != 3 || checks[0].Kind != "tap" || checks[1].Kind != "hwsim" || checks[2].Kind != "kmod" {
-		t.Fatalf("kinds %+v", checks)
+	checks := lab.CheckKinds()
+	if len(checks) != len(lab.Kinds) {
+		t.Fatalf("checks %+v, want one per kind of the table", checks)
+	}
+	for i, k := range lab.Kinds {
+		if checks[i].Kind != k.Name {
+			t.Fatalf("check %d is %s, want the table's order (%s)", i, checks[i].Kind, k.Name)
+		}
 	}
 	usable := false
 	for _, c := range checks {
@@ -134,7 +112,10 @@ func TestDoctorAndVersion(t *testing.T) {
 	if _, err := os.Stat("/proc/modules"); err != nil {
 		// This machine: no module support, so the kernel kinds cannot run
 		// and doctor must say so.
-		for _, c := range checks[1:] {
+		for _, c := range checks {
+			if c.Kind == medium.KindTap {
+				continue
+			}
 			if c.Usable || !strings.Contains(strings.Join(c.Reasons, "\n"), "no loadable module support") {
 				t.Errorf("%s without module support: %+v", c.Kind, c)
 			}
@@ -143,13 +124,13 @@ func TestDoctorAndVersion(t *testing.T) {
 	var o, e bytes.Buffer
 	code := dispatch([]string{"doctor", "--json"}, &o, &e)
 	var doc struct {
-		Kinds  []kindCheck `json:"kinds"`
+		Kinds  []lab.Check `json:"kinds"`
 		Usable bool        `json:"usable"`
 	}
 	if err := json.Unmarshal(o.Bytes(), &doc); err != nil {
 		t.Fatalf("doctor --json: %v in %q", err, o.String())
 	}
-	if doc.Usable != usable || (code == 0) != usable || len(doc.Kinds) != 3 {
+	if doc.Usable != usable || (code == 0) != usable || len(doc.Kinds) != len(lab.Kinds) {
 		t.Fatalf("doctor --json: exit %d %+v (usable %v)", code, doc, usable)
 	}
 	o.Reset()

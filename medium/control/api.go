@@ -6,7 +6,8 @@
 // Endpoints (all JSON unless noted; errors are {"error": "..."} with status
 // 400 for bad input, nothing changed):
 //
-//	GET  /v1/status       Status
+//	GET  /v1/status       Status; ?wait=30s answers once the state is live
+//	                      or the wait is over, whichever comes first
 //	GET  /v1/radios       []medium.RadioInfo
 //	GET  /v1/links        []medium.LinkInfo (the effective matrix)
 //	POST /v1/link         LinkRequest → LinkResult
@@ -47,6 +48,7 @@ const (
 
 // Status answers GET /v1/status.
 type Status struct {
+	State         Phase        `json:"state"` // starting, then live
 	Version       string       `json:"version"`
 	GoVersion     string       `json:"go_version"`
 	StartedAt     time.Time    `json:"started_at"`
@@ -60,11 +62,13 @@ type Status struct {
 }
 
 // KindStatus says whether a radio kind is live (its backend runs or radios
-// of that kind are registered) and how many radios it has.
+// of that kind are registered) and how many radios it has. Summary is the
+// running backend's own line (e.g. "hwsim: live, 3 radios").
 type KindStatus struct {
-	Kind   medium.Kind `json:"kind"`
-	Live   bool        `json:"live"`
-	Radios int         `json:"radios"`
+	Kind    medium.Kind `json:"kind"`
+	Live    bool        `json:"live"`
+	Radios  int         `json:"radios"`
+	Summary string      `json:"summary,omitempty"`
 }
 
 // LinkRequest sets (or with Reset, clears) the explicit signal and/or loss

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/vmedium/vmedium/denylist"
@@ -21,6 +24,42 @@ import (
 // ErrNotRunning is wrapped by client errors when nothing answers on the
 // socket (no vmedium, or a stale socket).
 var ErrNotRunning = errors.New("vmedium is not running")
+
+// ErrPermission is wrapped by client errors when the socket exists but this
+// user may not connect to it (a root daemon's socket is mode 0600).
+var ErrPermission = errors.New("permission denied")
+
+// ErrNotLive is wrapped by WaitLive when the wait ends with the daemon
+// still starting.
+var ErrNotLive = errors.New("vmedium is not live")
+
+// PermissionError is a refused connection to the control socket.
+type PermissionError struct {
+	Socket string
+	Err    error // the dial error
+}
+
+func (e *PermissionError) Error() string {
+	owner := ""
+	if fi, err := os.Stat(e.Socket); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			owner = fmt.Sprintf(" (owned by uid %d, mode %04o)", st.Uid, fi.Mode().Perm())
+		}
+	}
+	return fmt.Sprintf("permission denied on the control socket %s%s: run vmctl as the daemon's user (sudo vmctl …), or point --socket at a socket you may use", e.Socket, owner)
+}
+
+// Unwrap lets errors.Is find ErrPermission and the dial error.
+func (e *PermissionError) Unwrap() []error { return []error{ErrPermission, e.Err} }
+
+// dialError classifies a failure to connect to socket: refused for lack of
+// permission, or nobody there.
+func dialError(socket string, err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return &PermissionError{Socket: socket, Err: err}
+	}
+	return fmt.Errorf("%w: no server answers on %s (%v)", ErrNotRunning, socket, err)
+}
 
 // APIError is an error answer from the server.
 type APIError struct {
@@ -92,7 +131,7 @@ func (c *Client) request(ctx context.Context, method, path string, body io.Reade
 	if err != nil {
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
-			return nil, fmt.Errorf("%w: no server answers on %s (%v)", ErrNotRunning, c.socket, op.Err)
+			return nil, dialError(c.socket, op.Err)
 		}
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -112,6 +151,61 @@ func (c *Client) request(ctx context.Context, method, path string, body io.Reade
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status
 	return st, c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+}
+
+// StatusWait returns the server's status once it is live or after d,
+// whichever comes first (a long poll: the server answers when its state
+// changes).
+func (c *Client) StatusWait(ctx context.Context, d time.Duration) (Status, error) {
+	var st Status
+	return st, c.do(ctx, http.MethodGet, "/v1/status?wait="+url.QueryEscape(d.String()), nil, &st)
+}
+
+// WaitLive waits at most d for the daemon to be live. A daemon not
+// answering yet (just started) is retried until the wait ends. It returns
+// the last status with nil, or an error wrapping ErrNotLive (still
+// starting), ErrNotRunning (nobody answers when the wait ends) or
+// ErrPermission (at once).
+func (c *Client) WaitLive(ctx context.Context, d time.Duration) (Status, error) {
+	deadline := time.Now().Add(d)
+	const redial = 100 * time.Millisecond
+	var last *Status
+	for {
+		left := max(time.Until(deadline), 0)
+		// The server answers by itself when the wait is over; the grace
+		// only bounds a server that stopped answering.
+		rctx, cancel := context.WithTimeout(ctx, left+2*time.Second)
+		st, err := c.StatusWait(rctx, left)
+		cancel()
+		switch {
+		case err == nil && st.State == PhaseLive:
+			return st, nil
+		case err == nil:
+			last = &st
+		case errors.Is(err, ErrPermission):
+			return Status{}, err
+		case ctx.Err() != nil:
+			return Status{}, ctx.Err()
+		default:
+			// Not listening yet, or gone (its answer cut short).
+			last = nil
+		}
+		if time.Until(deadline) <= 0 {
+			if last == nil {
+				if errors.Is(err, ErrNotRunning) {
+					return Status{}, err
+				}
+				return Status{}, fmt.Errorf("%w: no server answers on %s (%v)", ErrNotRunning, c.socket, err)
+			}
+			return *last, fmt.Errorf("%w after %v: still %s", ErrNotLive, d, last.State)
+		}
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(redial, time.Until(deadline))):
+			}
+		}
+	}
 }
 
 // Radios describes every radio.

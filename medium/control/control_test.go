@@ -102,7 +102,9 @@ func TestListenSocketMode(t *testing.T) {
 
 func TestClientAgainstServer(t *testing.T) {
 	m, _ := newTestMedium(t)
-	c := serve(t, m, Options{Version: "test", Seed: 3, Backends: func() []medium.Kind { return []medium.Kind{medium.KindKmod} }})
+	c := serve(t, m, Options{Version: "test", Seed: 3, Backends: func() []KindStatus {
+		return []KindStatus{{Kind: medium.KindKmod, Live: true, Summary: "kmod: live, 0 radios"}}
+	}})
 	ctx := context.Background()
 
 	st, err := c.Status(ctx)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -25,11 +26,17 @@ type Options struct {
 	Version   string
 	Seed      uint64
 	StateFile string // shown in status
-	// Backends, if set, returns the kinds whose backend is running; such a
-	// kind is live even before its first radio registers. Kinds with
-	// registered radios are always live.
-	Backends func() []medium.Kind
-	Log      *slog.Logger
+	// Ready is the daemon's phase (starting, live); nil means always live.
+	Ready *Readiness
+	// Backends, if set, returns the running backends, one per kind (a
+	// mixed lab has several); such a kind is live even before its first
+	// radio registers. Once live, kinds with registered radios and no
+	// backend are listed as live too.
+	Backends func() []KindStatus
+	// MACStatus, if set, describes the radios whose MAC the medium cannot
+	// (neither their port nor a status source says) in GET /v1/radios.
+	MACStatus func(radio string) (medium.MACStatus, bool)
+	Log       *slog.Logger
 }
 
 type server struct {
@@ -47,7 +54,7 @@ func NewHandler(opt Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", s.status)
-	mux.HandleFunc("GET /v1/radios", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.Radios()) })
+	mux.HandleFunc("GET /v1/radios", s.radios)
 	mux.HandleFunc("GET /v1/links", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.Links()) })
 	mux.HandleFunc("GET /v1/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.State()) })
 	mux.HandleFunc("GET /v1/deny", s.denyList)
@@ -141,31 +148,101 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 	writeJSON(w, code, ErrorResponse{Error: err.Error()})
 }
 
-var allKinds = []medium.Kind{medium.KindTap, medium.KindHwsim, medium.KindKmod, medium.KindLocal}
+// MaxStatusWait bounds GET /v1/status?wait=….
+const MaxStatusWait = time.Hour
 
+// status answers GET /v1/status, with ?wait=DURATION once the daemon is
+// live or the wait is over: a long poll, so scripts need no polling loop.
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
-	counts := s.m.KindCounts()
-	running := map[medium.Kind]bool{}
-	if s.opt.Backends != nil {
-		for _, k := range s.opt.Backends() {
-			running[k] = true
+	q := r.URL.Query()
+	for k := range q {
+		if k != "wait" {
+			s.fail(w, badRequest("status: unknown parameter %q: accepted is wait", k))
+			return
 		}
 	}
+	if v := q.Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > MaxStatusWait {
+			s.fail(w, &medium.InvalidValueError{What: "wait", Value: strconv.Quote(v),
+				Accepted: "a duration from 0 to " + MaxStatusWait.String() + " such as 30s"})
+			return
+		}
+		s.waitLive(r.Context(), d)
+	}
+	writeJSON(w, http.StatusOK, s.snapshot())
+}
+
+// waitLive returns when the phase is live, d has passed or ctx ends.
+func (s *server) waitLive(ctx context.Context, d time.Duration) {
+	if s.opt.Ready == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		p, changed := s.opt.Ready.Phase()
+		if p == PhaseLive {
+			return
+		}
+		select {
+		case <-changed:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *server) snapshot() Status {
+	phase := PhaseLive
+	if s.opt.Ready != nil {
+		phase, _ = s.opt.Ready.Phase()
+	}
+	counts := s.m.KindCounts()
 	st := Status{
+		State:   phase,
 		Version: s.opt.Version, GoVersion: runtime.Version(),
 		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(),
 		Seed: s.opt.Seed, DenyPairs: len(s.m.DenyList()),
 		ExplicitLinks: len(s.m.State().Links), StateFile: s.opt.StateFile,
 	}
-	for _, k := range allKinds {
-		n := counts[k]
-		st.Radios += n
-		if k == medium.KindLocal && n == 0 && !running[k] {
-			continue // only tests and tools have local radios
+	listed := map[medium.Kind]bool{}
+	if s.opt.Backends != nil {
+		for _, k := range s.opt.Backends() {
+			listed[k.Kind] = true
+			st.Kinds = append(st.Kinds, k)
 		}
-		st.Kinds = append(st.Kinds, KindStatus{Kind: k, Live: n > 0 || running[k], Radios: n})
 	}
-	writeJSON(w, http.StatusOK, st)
+	var rest []medium.Kind
+	for k, n := range counts {
+		st.Radios += n
+		if !listed[k] && n > 0 {
+			rest = append(rest, k)
+		}
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i] < rest[j] })
+	for _, k := range rest {
+		st.Kinds = append(st.Kinds, KindStatus{Kind: k, Live: phase == PhaseLive, Radios: counts[k]})
+	}
+	return st
+}
+
+// radios answers GET /v1/radios: every radio, the MAC described by the
+// medium or else by the radio's backend.
+func (s *server) radios(w http.ResponseWriter, r *http.Request) {
+	rs := s.m.Radios()
+	if s.opt.MACStatus != nil {
+		for i := range rs {
+			if rs[i].MAC == nil {
+				if st, ok := s.opt.MACStatus(rs[i].Name); ok {
+					rs[i].MAC = &st
+				}
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, rs)
 }
 
 func (s *server) denyList(w http.ResponseWriter, r *http.Request) {

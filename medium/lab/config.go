@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -241,10 +242,8 @@ func (c *Config) Validate() error {
 		default:
 			return bad(p+".role", "%s: invalid role %q: accepted is ap or sta", who, r.Role)
 		}
-		switch r.Kind {
-		case "", "tap", "hwsim", "kmod":
-		default:
-			return bad(p+".kind", "%s: invalid kind %q: accepted is tap, hwsim or kmod (or none: the lab's backend)", who, r.Kind)
+		if r.Kind != "" && !slices.Contains(KindNames(), r.Kind) {
+			return bad(p+".kind", "%s: invalid kind %q: accepted is %s (or none: the lab's backend)", who, r.Kind, strings.Join(KindNames(), ", "))
 		}
 		if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)

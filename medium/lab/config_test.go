@@ -80,7 +80,7 @@ func TestConfigErrors(t *testing.T) {
 		{"sta other channel", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 1}\n", []string{"no AP offers it"}},
 		{"mtu", "mtu: 9000\n" + head, []string{"t.yaml:1:", "9000", "68 to 2304"}},
 		{"passphrase", "passphrase: short\n" + head, []string{"8 to 63"}},
-		{"bad kind", "radios:\n  - {name: vw0, kind: usb, role: ap, netns: ns0, ssid: x, channel: 6}\n", []string{"t.yaml:2:", "radios[0].kind", `"usb"`, "tap, hwsim or kmod"}},
+		{"bad kind", "radios:\n  - {name: vw0, kind: usb, role: ap, netns: ns0, ssid: x, channel: 6}\n", []string{"t.yaml:2:", "radios[0].kind", `"usb"`, "kmod, hwsim, tap"}},
 		{"tx power", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, tx_power: 99}\n", []string{"tx_power 99", "-20 to 40"}},
 		{"link unknown", head + "links:\n  - {src: vw0, dst: vw9, loss: 0.5}\n", []string{"t.yaml:4:", `unknown radio "vw9"`, "known radios are vw0"}},
 		{"link loss", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6}\nlinks:\n  - src: vw0\n    dst: vw1\n    loss: 1.5\n", []string{"t.yaml:7:", "1.5", "0 to 1"}},

@@ -23,18 +23,6 @@ import (
 	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
-func init() { backends[BackendHwsim] = upHwsim }
-
-// Hwsim returns the lab's mac80211_hwsim backend (for its metrics
-// collector, hwsim.NewCollector), if the lab runs on hwsim.
-func (l *Lab) Hwsim() (*hwsim.Backend, bool) {
-	b, ok := l.handle(BackendHwsim)
-	if !ok {
-		return nil, false
-	}
-	return b.(*hwsim.Backend), true
-}
-
 // upHwsim builds the lab on kernel mac80211_hwsim radios with the real
 // daemons: vmedium registers as the hwsim medium, creates one radio per
 // configured node (destroyed when vmedium's socket closes), moves each wiphy
@@ -67,7 +55,7 @@ func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 			l.log.Error("hwsim medium stopped", "err", err)
 		}
 	}()
-	l.setHandle(BackendHwsim, b)
+	l.AddBackend(newHwsimLabBackend(l, b))
 
 	runDir := filepath.Join(opt.StateDir, "hwsim")
 	if err := os.MkdirAll(runDir, 0o755); err != nil {

@@ -23,29 +23,6 @@ import (
 	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
-func init() { backends[BackendKmod] = upKmod }
-
-// Kmod returns the lab's vmedium.ko backend (for `vmctl status`: its
-// Summary says "kmod: live, 3 radios"), if the lab runs on kmod.
-func (l *Lab) Kmod() (*kmod.Backend, bool) {
-	b, ok := l.handle(BackendKmod)
-	if !ok {
-		return nil, false
-	}
-	return b.(*kmod.Backend), true
-}
-
-// KmodUsable reports whether vmedium.ko's VMEDIUM_RADIO family resolves
-// (the module is loaded), for "auto" backend selection.
-func KmodUsable() bool {
-	c, err := kmod.Dial()
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
-
 // upKmod builds the lab on vmedium.ko's interfaces: vmedium registers as the
 // module's medium (its interfaces become kmod radios driven by the Go
 // sta/ap), each configured node takes the module interface of the same
@@ -66,7 +43,7 @@ func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		return err
 	}
 	l.OnClose(b.Close) // runs last: unregisters, every carrier drops
-	l.setHandle(BackendKmod, b)
+	l.AddBackend(newKmodLabBackend(l, b))
 	go func() {
 		if err := b.Run(l.Context()); err != nil && l.Context().Err() == nil {
 			l.log.Error("kmod medium stopped", "err", err)

@@ -13,56 +13,39 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mdlayher/genetlink"
-
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/netnsutil"
 	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
-// Backend names accepted in Options.Backend.
+// Spellings of the kinds' names for Options.Backend (the kinds themselves
+// are the table Kinds).
 const (
-	BackendAuto  = "auto"
-	BackendTap   = "tap"
-	BackendHwsim = "hwsim"
-	BackendKmod  = "kmod"
+	BackendTap   = string(medium.KindTap)
+	BackendHwsim = string(medium.KindHwsim)
+	BackendKmod  = string(medium.KindKmod)
 )
 
 // AssociationTimeout bounds how long Up waits for every station to
 // associate before it reports the laggards and returns anyway.
 const AssociationTimeout = 10 * time.Second
 
-// BackendFunc creates a lab's radios and MACs in the namespaces Up has
-// already made. It registers each radio with l.AddNode and everything it
-// creates for cleanup with l.OnClose / l.RecordDevice, so that a failure
-// half-way (or Close) removes exactly what was made.
-type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) error
-
-// backends maps Options.Backend to its implementation. Other files of this
-// package (hwsim_linux.go, …) add theirs in init().
-var backends = map[string]BackendFunc{BackendTap: upTap}
-
-// hwsimUsable reports whether the kernel's MAC80211_HWSIM generic netlink
-// family resolves; "auto" uses it to choose hwsim over tap. A variable so
-// a backend file can refine it.
-var hwsimUsable = func() bool {
-	c, err := genetlink.Dial(nil)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_, err = c.GetFamily("MAC80211_HWSIM")
-	return err == nil
-}
-
 // Options say how to build a lab.
 type Options struct {
-	Medium     *medium.Medium // the medium the radios join (required)
-	Backend    string         // auto | tap | hwsim | kmod; "" = auto
-	StateDir   string         // where lab.json lives (required)
-	ReuseNetns bool           // use namespaces that already exist instead of failing
-	Log        *slog.Logger   // nil = discard
-	Progress   io.Writer      // progress lines while bringing up; nil = none
+	Medium   *medium.Medium // the medium the radios join (required)
+	Backend  string         // "auto" ("" too) or a kind's name (Kinds)
+	StateDir string         // where lab.json lives (required)
+	// KeepRules says the medium holds the rules already (links, deny
+	// pairs, positions: vmedium run restores the config's merged with the
+	// saved runtime state before the control API answers), so Up applies
+	// none. Otherwise Up puts the config's (ConfigState) on the medium
+	// before the first radio joins it. Either way no kind sets them again
+	// when its radios join, so no frame they forbid is ever delivered and
+	// a saved `vmctl allow` is not undone.
+	KeepRules  bool
+	ReuseNetns bool         // use namespaces that already exist instead of failing
+	Log        *slog.Logger // nil = discard
+	Progress   io.Writer    // progress lines while bringing up; nil = none
 }
 
 // Node is one radio of a running lab.
@@ -95,35 +78,44 @@ type Lab struct {
 	createdNS []string
 	nodes     []*Node
 	onClose   []func() error
-	handles   map[string]any // per-backend handle (e.g. *hwsim.Backend), by backend name
+	backends  []Backend // one per kind the lab runs
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// setHandle records a backend's handle for the lab's lifetime, so callers
-// can reach it (metrics collectors, status) through typed accessors.
-func (l *Lab) setHandle(backend string, h any) {
+// AddBackend records the Backend of one of the lab's kinds (a kind's Up
+// calls it once).
+func (l *Lab) AddBackend(b Backend) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.handles == nil {
-		l.handles = map[string]any{}
+	l.backends = append(l.backends, b)
+}
+
+// ensureBackend gives a kind whose Up registered no Backend of its own
+// (nothing of its own to report: tap) the plain one.
+func (l *Lab) ensureBackend(kind medium.Kind) {
+	for _, b := range l.Backends() {
+		if b.Kind() == kind {
+			return
+		}
 	}
-	l.handles[backend] = h
+	l.AddBackend(newLabBackend(l, kind))
 }
 
-// handle returns what setHandle recorded for backend.
-func (l *Lab) handle(backend string) (any, bool) {
+// Backends returns the running kinds of the lab, in the order they came up
+// (a mixed lab has several).
+func (l *Lab) Backends() []Backend {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h, ok := l.handles[backend]
-	return h, ok
+	return append([]Backend(nil), l.backends...)
 }
 
-// Up builds the lab described by cfg: cleans stale leftovers a crashed run
-// recorded in opt.StateDir, creates the namespaces, lets the backend create
-// radios and MACs, applies the configured links and deny pairs, and waits
-// (at most AssociationTimeout) for every station to associate. On error
-// everything created so far is removed again.
+// Up builds the lab described by cfg: puts the config's links, deny pairs
+// and positions on the medium (unless opt.KeepRules), cleans stale
+// leftovers a crashed run recorded in opt.StateDir, creates the namespaces,
+// lets each kind create its radios and MACs, and waits (at most
+// AssociationTimeout) for every station to associate. On error everything
+// created so far is removed again.
 func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	if cfg == nil {
 		cfg = DefaultConfig()
@@ -137,10 +129,11 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	if opt.StateDir == "" {
 		return nil, errors.New("lab: Options.StateDir is empty")
 	}
-	name, fn, err := chooseBackend(opt.Backend)
+	kind, err := chooseKind(opt.Backend)
 	if err != nil {
 		return nil, err
 	}
+	name := string(kind.Name)
 	lg := opt.Log
 	if lg == nil {
 		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -149,6 +142,13 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	l := &Lab{cfg: cfg, backend: name, m: opt.Medium, log: lg, progress: opt.Progress,
 		stateDir: opt.StateDir, ctx: lctx, cancel: cancel}
 
+	// Rules first: a radio that joins finds them in force.
+	if !opt.KeepRules {
+		if err := l.applyRules(ConfigState(cfg)); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
 	if err := l.cleanStale(); err != nil {
 		cancel()
 		return nil, err
@@ -189,20 +189,15 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		l.createdNS = append(l.createdNS, ns)
 		l.mu.Unlock()
 	}
-	for _, part := range splitByKind(cfg, name) {
-		bfn := fn
-		if part.kind != name {
-			var ok bool
-			if bfn, ok = backends[part.kind]; !ok {
-				return fail(fmt.Errorf("radios of kind %s (%s): backend %q is not available in this build", part.kind, strings.Join(part.cfg.RadioNames(), ", "), part.kind))
-			}
+	for _, part := range splitByKind(withoutPositions(cfg), name) {
+		k, ok := LookupKind(part.kind)
+		if !ok {
+			return fail(fmt.Errorf("radios of kind %s (%s): no such kind: accepted are %s", part.kind, strings.Join(part.cfg.RadioNames(), ", "), strings.Join(KindNames(), ", ")))
 		}
-		if err := bfn(ctx, l, part.cfg, opt); err != nil {
+		if err := k.Up(ctx, l, part.cfg, opt); err != nil {
 			return fail(fmt.Errorf("%s backend: %w", part.kind, err))
 		}
-	}
-	if err := l.applyLinks(); err != nil {
-		return fail(err)
+		l.ensureBackend(k.Name)
 	}
 	if err := l.waitReady(ctx); err != nil {
 		return fail(err)
@@ -222,7 +217,7 @@ type kindPart struct {
 // Up waits for associations only after every part is up. A lab without
 // per-radio kinds is one part, cfg itself. Each part is a copy of cfg with
 // only its radios (default MACs pinned to their index in the whole lab);
-// Up applies links and deny pairs afterwards.
+// the links and deny pairs are the medium's, in force before any part.
 func splitByKind(cfg *Config, backend string) []kindPart {
 	kindOf := func(r RadioConfig) string {
 		if r.Kind == "" {
@@ -265,43 +260,45 @@ func splitByKind(cfg *Config, backend string) []kindPart {
 	return parts
 }
 
-func chooseBackend(b string) (string, BackendFunc, error) {
-	accepted := func() string {
-		names := []string{BackendAuto}
-		for n := range backends {
-			names = append(names, n)
+// chooseKind resolves Options.Backend through the table: a kind by name,
+// or for "auto" the first kind whose probe passes.
+func chooseKind(b string) (Kind, error) {
+	if b == "" || b == BackendAuto {
+		name, _, err := Choose(BackendAuto, CheckKinds())
+		if err != nil {
+			return Kind{}, err
 		}
-		sort.Strings(names[1:])
-		return strings.Join(names, ", ")
+		b = string(name)
 	}
-	switch b {
-	case "", BackendAuto:
-		if fn, ok := backends[BackendHwsim]; ok && hwsimUsable() {
-			return BackendHwsim, fn, nil
-		}
-		return BackendTap, backends[BackendTap], nil
-	}
-	fn, ok := backends[b]
+	k, ok := LookupKind(b)
 	if !ok {
-		if b == BackendHwsim || b == BackendKmod {
-			return "", nil, fmt.Errorf("backend %q is not available in this build: accepted are %s", b, accepted())
-		}
-		return "", nil, fmt.Errorf("unknown backend %q: accepted are %s", b, accepted())
+		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(KindNames(), ", "))
 	}
-	return b, fn, nil
+	return k, nil
 }
 
-func (l *Lab) applyLinks() error {
-	for _, lc := range l.cfg.Links {
-		if err := l.m.SetLink(lc.Src, lc.Dst, lc.Signal, lc.Loss); err != nil {
-			return fmt.Errorf("apply link %s→%s: %w", lc.Src, lc.Dst, err)
-		}
-		l.Progressf("link %s → %s: %s", lc.Src, lc.Dst, describeLink(lc))
+// withoutPositions is cfg with the radios' positions dropped: they are
+// part of the rules Up puts on the medium first, and a kind that set them
+// again when its radio joins would undo a saved `vmctl move`.
+func withoutPositions(cfg *Config) *Config {
+	c := *cfg
+	c.Radios = append([]RadioConfig(nil), cfg.Radios...)
+	for i := range c.Radios {
+		c.Radios[i].Position = nil
 	}
-	for _, d := range l.cfg.Deny {
-		if _, err := l.m.Deny(d.Src, d.Dst); err != nil {
-			return fmt.Errorf("apply deny %s→%s: %w", d.Src, d.Dst, err)
-		}
+	return &c
+}
+
+// applyRules replaces the medium's links, deny pairs and positions with st
+// and says what is in force.
+func (l *Lab) applyRules(st medium.State) error {
+	if err := l.m.Restore(st); err != nil {
+		return fmt.Errorf("apply links, deny pairs and positions: %w", err)
+	}
+	for _, lc := range st.Links {
+		l.Progressf("link %s → %s: %s", lc.Src, lc.Dst, describeLink(LinkConfig{Signal: lc.SignalDBm, Loss: lc.Loss}))
+	}
+	for _, d := range st.Deny {
 		l.Progressf("deny: %s does not hear %s", d.Dst, d.Src)
 	}
 	return nil

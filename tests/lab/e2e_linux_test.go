@@ -43,11 +43,11 @@ type daemon struct {
 	once   sync.Once
 }
 
-func startVmedium(t *testing.T, b binaries, cfgPath, stateDir, socket string) *daemon {
+func startVmedium(t *testing.T, b binaries, cfgPath, stateDir, socket string, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{out: &syncBuffer{}, socket: socket, done: make(chan struct{})}
-	d.cmd = exec.Command(b.vmedium, "run", "--backend", "tap", "--config", cfgPath,
-		"--socket", socket, "--state-dir", stateDir, "--metrics-addr", "127.0.0.1:0")
+	d.cmd = exec.Command(b.vmedium, append([]string{"run", "--backend", "tap", "--config", cfgPath,
+		"--socket", socket, "--state-dir", stateDir, "--metrics-addr", "127.0.0.1:0"}, extra...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

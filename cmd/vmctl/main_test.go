@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+
+package main
+
+import (
+	"testing"
+
+	"github.com/vmedium/vmedium/internal/testutil"
+)
+
+// TestMain fails the package's run if a test leaves a goroutine running
+// (a control server, a long poll).
+func TestMain(m *testing.M) { testutil.VerifyMain(m) }

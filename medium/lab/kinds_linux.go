@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+
+package lab
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/vmedium/vmedium/medium"
+)
+
+// Kind is one kind of radio vmedium can run: how to tell whether this
+// machine can run it, how to build a lab's radios of that kind and, where
+// the kind supports it, how to serve radios that already exist.
+type Kind struct {
+	Name medium.Kind
+	// Radio says what one radio of the kind is, for messages
+	// ("attached to 3 mac80211_hwsim radios").
+	Radio string
+	// Probe returns why the kind cannot run here, each reason naming the
+	// command that fixes it; none means usable. `vmedium doctor`,
+	// `--backend` and `--backend auto` read it.
+	Probe func() []string
+	// Up creates the lab's radios of this kind (and their MACs or daemons)
+	// in the namespaces Up has made, and registers the kind's Backend with
+	// l.AddBackend.
+	Up BackendFunc
+	// Attach serves the kind's radios that exist already, building
+	// nothing (`vmedium run --attach`); nil when the kind cannot.
+	Attach func(ctx context.Context, m *medium.Medium, log *slog.Logger) (Backend, error)
+}
+
+// BackendFunc creates a lab's radios and MACs in the namespaces Up has
+// already made. It registers each radio with l.AddNode, its Backend with
+// l.AddBackend, and everything it creates for cleanup with l.OnClose /
+// l.RecordDevice, so that a failure half-way (or Close) removes exactly what
+// was made.
+type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) error
+
+// Kinds is every radio kind, in the order `--backend auto` prefers them:
+// the project's module when it is loaded, then mac80211_hwsim, then
+// userspace TAP radios, which need nothing from the kernel but TUN/TAP.
+// Adding a kind is adding an entry here.
+var Kinds = []Kind{
+	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod},
+	{Name: medium.KindHwsim, Radio: "mac80211_hwsim", Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
+	{Name: medium.KindTap, Radio: "TAP", Probe: probeTap, Up: upTap},
+}
+
+// LookupKind returns the kind called name.
+func LookupKind(name string) (Kind, bool) {
+	for _, k := range Kinds {
+		if string(k.Name) == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// KindNames lists the kinds' names in the table's order.
+func KindNames() []string {
+	out := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		out[i] = string(k.Name)
+	}
+	return out
+}
+
+// AttachKindNames lists the kinds that can serve existing radios, and
+// what their radios are.
+func AttachKindNames() (names, radios []string) {
+	for _, k := range Kinds {
+		if k.Attach != nil {
+			names = append(names, string(k.Name))
+			radios = append(radios, k.Radio)
+		}
+	}
+	return names, radios
+}
+
+// CheckKinds runs every kind's probe, in the table's order.
+func CheckKinds() []Check {
+	out := make([]Check, len(Kinds))
+	for i, k := range Kinds {
+		out[i] = Check{Kind: k.Name, Reasons: k.Probe()}
+		out[i].Usable = len(out[i].Reasons) == 0
+	}
+	return out
+}
+
+// ValidateBackend checks a requested backend name against the table:
+// "auto" or one of the kinds.
+func ValidateBackend(name string) error {
+	if name == BackendAuto {
+		return nil
+	}
+	if _, ok := LookupKind(name); ok {
+		return nil
+	}
+	return fmt.Errorf("invalid --backend %q: accepted are %s, %s", name, BackendAuto, strings.Join(KindNames(), ", "))
+}
+
+// Attach serves the existing radios of kind on m without building a lab.
+func Attach(ctx context.Context, kind string, m *medium.Medium, log *slog.Logger) (*Attached, error) {
+	k, ok := LookupKind(kind)
+	if !ok || k.Attach == nil {
+		names, _ := AttachKindNames()
+		return nil, fmt.Errorf("kind %q cannot serve existing radios: accepted are %s", kind, strings.Join(names, ", "))
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b, err := k.Attach(ctx, m, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Attached{b: b, m: m, radio: k.Radio}, nil
+}
+
+// Attached is a running attachment: one backend serving radios vmedium did
+// not create. No namespaces, interfaces or daemons are made or removed.
+type Attached struct {
+	b     Backend
+	m     *medium.Medium
+	radio string // what one radio is (Kind.Radio)
+}
+
+// Backends returns the attachment's backend.
+func (a *Attached) Backends() []Backend { return []Backend{a.b} }
+
+// Summary lists the attached radios.
+func (a *Attached) Summary() string {
+	var names []string
+	for _, r := range a.m.Radios() {
+		if r.Kind == a.b.Kind() {
+			names = append(names, fmt.Sprintf("  %s: %s radio %s\n", r.Name, r.Kind, r.Addr))
+		}
+	}
+	return fmt.Sprintf("attached to %d %s %s (no lab: namespaces, interfaces and daemons are yours)\n%s",
+		len(names), a.radio, plural(len(names), "radio", "radios"), strings.Join(names, ""))
+}
+
+// Close stops serving; the radios stay.
+func (a *Attached) Close() error { return a.b.Close() }
+
+// KmodUsable reports whether the kmod kind's probe passes here (the
+// module is loaded, and labs can be built).
+func KmodUsable() bool {
+	k, ok := LookupKind(string(medium.KindKmod))
+	return ok && len(k.Probe()) == 0
+}

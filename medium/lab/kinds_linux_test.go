@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+
+package lab
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vmedium/vmedium/medium"
+)
+
+// TestKindsTable: every kind has a name, a probe and an Up; the names are
+// unique and are medium's kinds; validation and doctor read the table.
+func TestKindsTable(t *testing.T) {
+	seen := map[medium.Kind]bool{}
+	for _, k := range Kinds {
+		if k.Name == "" || k.Radio == "" || k.Probe == nil || k.Up == nil {
+			t.Errorf("incomplete kind %+v", k)
+		}
+		if seen[k.Name] {
+			t.Errorf("kind %s twice", k.Name)
+		}
+		seen[k.Name] = true
+	}
+	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap"}) {
+		t.Errorf("KindNames %v, want the auto order kmod, hwsim, tap", KindNames())
+	}
+	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"hwsim"}) || !slices.Equal(radios, []string{"mac80211_hwsim"}) {
+		t.Errorf("AttachKindNames %v %v", names, radios)
+	}
+	for _, ok := range []string{"auto", "kmod", "hwsim", "tap"} {
+		if err := ValidateBackend(ok); err != nil {
+			t.Errorf("ValidateBackend(%q): %v", ok, err)
+		}
+	}
+	if err := ValidateBackend("guest"); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
+		t.Errorf("ValidateBackend(guest): %v", err)
+	}
+	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are hwsim") {
+		t.Errorf("Attach(tap): %v", err)
+	}
+	if os.Geteuid() != 0 {
+		for _, c := range CheckKinds() {
+			if c.Usable || !strings.Contains(c.Reasons[0], "not root") {
+				t.Errorf("%s as non-root: %+v", c.Kind, c)
+			}
+		}
+	}
+}
