@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+
+package contention
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/vmedium/vmedium/medium/air"
+)
+
+// saturator keeps every listed station's queue full and counts what
+// arrives where.
+type saturator struct {
+	d         *Domain
+	jobs      map[int]Job // per source: the frame to repeat
+	delivered map[int]int // per source: frames delivered
+	acked     map[int]int
+	attempts  map[int]int
+	sent      map[int]int
+}
+
+func newSaturator() *saturator {
+	return &saturator{jobs: map[int]Job{}, delivered: map[int]int{}, acked: map[int]int{}, attempts: map[int]int{}, sent: map[int]int{}}
+}
+
+func (s *saturator) Deliver(j *Job, rx int, md air.Mode, sig float64, at time.Duration) {
+	s.delivered[j.Src]++
+}
+
+func (s *saturator) Done(j *Job, o *air.Outcome, at time.Duration) {
+	s.sent[j.Src]++
+	s.attempts[j.Src] += o.Total()
+	if o.Acked {
+		s.acked[j.Src]++
+	}
+	s.d.Enqueue(s.jobs[j.Src], at)
+}
+
+func (s *saturator) start(src int, j Job) {
+	s.jobs[src] = j
+	s.d.Enqueue(j, 0)
+}
+
+func matrix(n int, v float64) [][]float64 {
+	m := make([][]float64, n)
+	for i := range m {
+		m[i] = make([]float64, n)
+		for j := range m[i] {
+			m[i][j] = v
+		}
+	}
+	return m
+}
+
+func model(t testing.TB) *air.Model {
+	m, err := air.NewModel(air.ModelConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func chain(md air.Mode, count uint8, p air.Protection) air.Chain {
+	return air.Chain{Stages: [air.MaxStages]air.Stage{{Mode: md, Count: count, Protection: p}}, N: 1}
+}
+
+func goodput(frames int, length int, d time.Duration) float64 {
+	return float64(frames*length*8) / d.Seconds() / 1e6
+}
+
+const simTime = 3 * time.Second
+
+// A saturated link reproduces the oracle goodputs of 1500 B frames (one
+// sender, no RTS, DCF, random backoff).
+func TestSaturatedLinkGoodput(t *testing.T) {
+	cases := []struct {
+		name   string
+		timing air.Timing
+		md     air.Mode
+		want   float64
+	}{
+		{"11a 54 Mbit/s", air.Timing11a, air.Legacy(air.Rate54), 30.8},
+		{"11a 6 Mbit/s", air.Timing11a, air.Legacy(air.Rate6), 5.5},
+		{"11b 11 Mbit/s long preamble", air.Timing11b, air.Legacy(air.Rate11), 6.1},
+	}
+	for _, c := range cases {
+		h := newSaturator()
+		d, err := New(Config{Model: model(t), Timing: c.timing, SignalDBm: matrix(2, -40), Seed: 1}, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.d = d
+		h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(c.md, 7, air.ProtectNone), AC: air.ACLegacy})
+		d.RunUntil(simTime)
+		got := goodput(h.delivered[0], 1500, simTime)
+		t.Logf("%s: %.2f Mbit/s (oracle %.1f)", c.name, got, c.want)
+		if math.Abs(got-c.want)/c.want > 0.05 {
+			t.Errorf("%s: %.2f Mbit/s, oracle %.1f ±5 %%", c.name, got, c.want)
+		}
+		if h.attempts[0] != h.sent[0] {
+			t.Errorf("%s: %d attempts for %d frames on a clean link", c.name, h.attempts[0], h.sent[0])
+		}
+		if b := d.Counters().BusyNs.Load(); b <= 0 || time.Duration(b) > simTime {
+			t.Errorf("busy time %v", time.Duration(b))
+		}
+	}
+}
+
+// Two stations that hear each other share the channel about equally, and
+// together get what one gets alone.
+func TestTwoContendersShare(t *testing.T) {
+	md := air.Legacy(air.Rate54)
+	single := func() float64 {
+		h := newSaturator()
+		d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(2, -40), Seed: 2}, h)
+		h.d = d
+		h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+		d.RunUntil(simTime)
+		return goodput(h.delivered[0], 1500, simTime)
+	}()
+	h := newSaturator()
+	d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(3, -40), Seed: 3}, h)
+	h.d = d
+	h.start(0, Job{Src: 0, Dst: 2, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+	h.start(1, Job{Src: 1, Dst: 2, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+	d.RunUntil(simTime)
+	a, b := goodput(h.delivered[0], 1500, simTime), goodput(h.delivered[1], 1500, simTime)
+	t.Logf("single %.2f; two: %.2f + %.2f = %.2f Mbit/s; collisions %d", single, a, b, a+b, d.Counters().Collisions.Load())
+	if math.Abs(a-b)/math.Max(a, b) > 0.10 {
+		t.Errorf("unfair share: %.2f vs %.2f", a, b)
+	}
+	if math.Abs(a+b-single)/single > 0.05 {
+		t.Errorf("sum %.2f vs single %.2f", a+b, single)
+	}
+	if d.Counters().Collisions.Load() == 0 {
+		t.Error("two contenders never collided: backoff not random?")
+	}
+}
+
+// hidden builds A(0) → B(1) ← C(2) where A and C cannot hear each other.
+func hidden() [][]float64 {
+	m := matrix(3, -50)
+	m[0][2], m[2][0] = -95, -95
+	return m
+}
+
+// A hidden pair loses most frames at the shared receiver; RTS/CTS wins
+// most of it back.
+func TestHiddenTerminalAndRTS(t *testing.T) {
+	// 6 Mbit/s: a 1500 B frame is 2 ms on air, long against the backoff
+	// window, as in the classic hidden-terminal setting.
+	md := air.Legacy(air.Rate6)
+	run := func(p air.Protection) (float64, float64, uint64) {
+		h := newSaturator()
+		d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: hidden(), Seed: 4}, h)
+		h.d = d
+		h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(md, 7, p), AC: air.ACLegacy})
+		h.start(2, Job{Src: 2, Dst: 1, Len: 1500, Chain: chain(md, 7, p), AC: air.ACLegacy})
+		d.RunUntil(simTime)
+		tot := h.delivered[0] + h.delivered[2]
+		att := h.attempts[0] + h.attempts[2]
+		return goodput(tot, 1500, simTime), 1 - float64(tot)/float64(att), d.Counters().Collisions.Load()
+	}
+	g0, loss0, col0 := run(air.ProtectNone)
+	g1, loss1, col1 := run(air.ProtectRTSCTS)
+	t.Logf("no RTS: %.2f Mbit/s, %.0f %% attempts lost, %d collisions; RTS/CTS: %.2f Mbit/s, %.0f %% lost, %d collisions",
+		g0, 100*loss0, col0, g1, 100*loss1, col1)
+	if loss0 < 0.5 {
+		t.Errorf("hidden pair without RTS lost only %.0f %% of attempts", 100*loss0)
+	}
+	if loss1 > 0.25 || g1 < 2*g0 {
+		t.Errorf("RTS/CTS did not recover: %.0f %% lost, %.2f vs %.2f Mbit/s", 100*loss1, g1, g0)
+	}
+	// The same three stations all in range: no hidden-terminal loss.
+	h := newSaturator()
+	d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(3, -50), Seed: 4}, h)
+	h.d = d
+	h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+	h.start(2, Job{Src: 2, Dst: 1, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+	d.RunUntil(simTime)
+	tot, att := h.delivered[0]+h.delivered[2], h.attempts[0]+h.attempts[2]
+	if l := 1 - float64(tot)/float64(att); l > 0.15 {
+		t.Errorf("in-range pair lost %.0f %% of attempts", 100*l)
+	}
+}
