@@ -51,7 +51,7 @@ func (t *wallTimer) fire() {
 	default:
 	}
 }
-func (t *wallTimer) C() <-chan struct{}   { return t.c }
+func (t *wallTimer) C() <-chan struct{}    { return t.c }
 func (t *wallTimer) Reset(d time.Duration) { t.t.Reset(d) }
 func (t *wallTimer) Stop()                 { t.t.Stop() }
 
