@@ -73,8 +73,9 @@ func (s *SimClock) Now() time.Duration {
 	return s.now
 }
 
-// Advance moves time forward by d and fires the timers that fall due.
-func (s *SimClock) Advance(d time.Duration) {
+// Advance moves time forward by d and fires the timers that fall due; it
+// returns how many fired.
+func (s *SimClock) Advance(d time.Duration) int {
 	s.mu.Lock()
 	s.now += d
 	now := s.now
@@ -92,6 +93,7 @@ func (s *SimClock) Advance(d time.Duration) {
 		default:
 		}
 	}
+	return len(due)
 }
 
 // NewTimer returns a timer firing when the simulated time reaches now+d.

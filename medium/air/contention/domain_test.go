@@ -185,3 +185,86 @@ func TestHiddenTerminalAndRTS(t *testing.T) {
 		t.Errorf("in-range pair lost %.0f %% of attempts", 100*l)
 	}
 }
+
+// A group frame is sent once and judged per receiver.
+func TestGroupFrame(t *testing.T) {
+	sig := matrix(4, -50)
+	sig[0][3] = -110 // station 3 cannot receive station 0
+	rec := &recorder{}
+	got := map[int]bool{}
+	h := &groupRec{recorder: rec, got: got}
+	d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: sig, Seed: 1}, h)
+	d.Enqueue(Job{Src: 0, Dst: -1, Len: 200, Chain: chain(air.Legacy(air.Rate6), 4, air.ProtectNone), NoAck: true}, 0)
+	d.RunUntil(time.Second)
+	if !got[1] || !got[2] || got[3] || got[0] {
+		t.Errorf("group receivers %v", got)
+	}
+	if len(rec.done) != 1 || h.o.Total() != 1 || h.o.Acked {
+		t.Errorf("group outcome %+v, %d done", h.o, len(rec.done))
+	}
+}
+
+type groupRec struct {
+	*recorder
+	got map[int]bool
+	o   air.Outcome
+}
+
+func (g *groupRec) Deliver(j *Job, rx int, md air.Mode, sig float64, at time.Duration) {
+	g.got[rx] = true
+}
+func (g *groupRec) Done(j *Job, o *air.Outcome, at time.Duration) {
+	g.o = *o
+	g.recorder.Done(j, o, at)
+}
+
+// Voice (AIFSN 2, CW 3–7) gets far more of a saturated channel than
+// background (AIFSN 7, CW 15–1023).
+func TestEDCAPriority(t *testing.T) {
+	h := newSaturator()
+	d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(3, -40), Seed: 6}, h)
+	h.d = d
+	md := air.Legacy(air.Rate54)
+	h.start(0, Job{Src: 0, Dst: 2, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACVoice})
+	h.start(1, Job{Src: 1, Dst: 2, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACBackground})
+	d.RunUntil(simTime)
+	if vo, bk := h.delivered[0], h.delivered[1]; vo < 4*bk {
+		t.Errorf("voice %d frames vs background %d", vo, bk)
+	}
+}
+
+func TestQueueLimitAndReproducible(t *testing.T) {
+	rec := &recorder{}
+	d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(2, -40), QueueLimit: 3}, rec)
+	j := Job{Src: 0, Dst: 1, Len: 100, Chain: chain(air.Legacy(air.Rate6), 1, air.ProtectNone)}
+	for i := range 5 {
+		if ok := d.Enqueue(j, 0); ok != (i < 3) {
+			t.Errorf("enqueue %d: %v", i, ok)
+		}
+	}
+	if d.Counters().Dropped.Load() != 2 || d.Queued(0) != 3 {
+		t.Errorf("dropped %d queued %d", d.Counters().Dropped.Load(), d.Queued(0))
+	}
+	if d.Enqueue(Job{Src: 7, Dst: 1, Chain: j.Chain}, 0) || d.Enqueue(Job{Src: 0, Dst: 1}, 0) {
+		t.Error("bad job accepted")
+	}
+	run := func() []time.Duration {
+		r := &recorder{}
+		d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: hidden(), Seed: 42}, r)
+		for range 20 {
+			d.Enqueue(Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(air.Legacy(air.Rate24), 4, air.ProtectNone)}, 0)
+			d.Enqueue(Job{Src: 2, Dst: 1, Len: 1500, Chain: chain(air.Legacy(air.Rate24), 4, air.ProtectNone)}, 0)
+		}
+		d.RunUntil(time.Second)
+		return r.done
+	}
+	a, b := run(), run()
+	if len(a) != 40 || len(a) != len(b) {
+		t.Fatalf("%d and %d frames done", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("same seed, different timeline")
+		}
+	}
+}
