@@ -17,6 +17,10 @@ type Model struct {
 	noise  Noise
 	fading Fading
 	basic  BasicRates
+	// ctlCurve is the curve of the control response to each legacy rate
+	// (HT/VHT go through their non-HT reference rate): ControlRate
+	// precomputed for the per-frame path.
+	ctlCurve [numLegacyRates]Curve
 }
 
 // ModelConfig configures NewModel. The zero value is the default model:
@@ -50,6 +54,9 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 		return nil, &ParamError{Model: "air", Param: "basic_rates", Value: fmt.Sprintf("%#x", uint16(cfg.BasicRates)),
 			Accepted: "a set with at least one OFDM rate (6…54 Mbit/s)"}
 	}
+	for r := Rate1; r < numLegacyRates; r++ {
+		m.ctlCurve[r] = m.basic.ControlRate(Legacy(r)).Curve()
+	}
 	return m, nil
 }
 
@@ -76,6 +83,20 @@ func (m *Model) LogSuccess(md Mode, signalDBm float64) float64 {
 // at signalDBm, without fading.
 func (m *Model) PER(md Mode, signalDBm float64, length int) float64 {
 	return -math.Expm1(m.LogSuccess(md, signalDBm) * float64(length))
+}
+
+// mcsNonHT is NonHTReference for HT/VHT MCS (mod 8 for HT).
+var mcsNonHT = [10]LegacyRate{Rate6, Rate12, Rate18, Rate24, Rate36, Rate48, Rate54, Rate54, Rate54, Rate54}
+
+// controlCurve is the curve of the control response (ACK, CTS) to md.
+func (m *Model) controlCurve(md Mode) Curve {
+	switch md.Format {
+	case FormatHT:
+		return m.ctlCurve[mcsNonHT[md.Index%8]]
+	case FormatVHT:
+		return m.ctlCurve[mcsNonHT[md.Index%10]]
+	}
+	return m.ctlCurve[md.Index%uint8(numLegacyRates)]
 }
 
 // received decides one reception with log success per byte k: clear and

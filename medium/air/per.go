@@ -109,8 +109,26 @@ func curveModCode(c Curve) (Modulation, CodeRate) {
 	return ModQAM256, rate56
 }
 
-// Curve returns the PER curve of mode m.
-func (m Mode) Curve() Curve { return curveOf(m.modcode()) }
+// legacyCurve and mcsCurve are curveOf precomputed (a Mode's curve is
+// looked up per frame): legacy rates by LegacyRate, HT/VHT by MCS mod 8/10.
+var (
+	legacyCurve = [numLegacyRates]Curve{CurveDBPSK, CurveDQPSK, CurveCCK55, CurveCCK11, CurveBPSK12, CurveBPSK34,
+		CurveQPSK12, CurveQPSK34, CurveQAM16_12, CurveQAM16_34, CurveQAM64_23, CurveQAM64_34}
+	mcsCurve = [10]Curve{CurveBPSK12, CurveQPSK12, CurveQPSK34, CurveQAM16_12, CurveQAM16_34, CurveQAM64_23,
+		CurveQAM64_34, CurveQAM64_56, CurveQAM256_34, CurveQAM256_56}
+)
+
+// Curve returns the PER curve of mode m (of a valid mode; others get a
+// curve of the same format without panicking).
+func (m Mode) Curve() Curve {
+	switch m.Format {
+	case FormatHT:
+		return mcsCurve[m.Index%8]
+	case FormatVHT:
+		return mcsCurve[m.Index%10]
+	}
+	return legacyCurve[m.Index%uint8(numLegacyRates)]
+}
 
 // The SNR grid of the tables: −10 … +50 dB in 0.25 dB steps.
 const (

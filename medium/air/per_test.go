@@ -164,3 +164,27 @@ func TestClassBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// The precomputed curve and control-response lookups agree with the
+// derivations they replace, for every valid mode.
+func TestCurveLookupsConsistent(t *testing.T) {
+	m := testModel(t)
+	var modes []Mode
+	for r := Rate1; r <= Rate54; r++ {
+		modes = append(modes, Legacy(r))
+	}
+	for _, w := range []Width{Width20, Width40} {
+		modes = append(modes, HTModes(w, false, 4)...)
+	}
+	for _, w := range []Width{Width20, Width40, Width80, Width160} {
+		modes = append(modes, VHTModes(w, true, 4)...)
+	}
+	for _, md := range modes {
+		if got, want := md.Curve(), curveOf(md.modcode()); got != want {
+			t.Errorf("%v: curve %d, want %d", md, got, want)
+		}
+		if got, want := m.controlCurve(md), m.basic.ControlRate(md).Curve(); got != want {
+			t.Errorf("%v: control curve %d, want %d", md, got, want)
+		}
+	}
+}

@@ -2,7 +2,10 @@
 
 package air
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Outcome is what happened to one unicast transmission over its retry
 // chain: enough for a backend to report truthful TX status (hwsim
@@ -29,17 +32,39 @@ func (o *Outcome) Total() int {
 	return n
 }
 
-// stageK holds the log success per byte of every frame of one stage's
-// attempt: data (forward), ACK (reverse, control rate), RTS (forward) and
-// CTS (reverse).
-type stageK struct{ data, ack, rts, cts float64 }
+// stageP holds the success probability of every frame of one stage's
+// attempt (data forward, ACK reverse at the control rate, RTS forward, CTS
+// reverse), computed once per stage (once per attempt with fading) so an
+// attempt costs only its draws. 1 and 0 mean clear and dead: no draw.
+type stageP struct{ data, ack, rts, cts float64 }
 
-func (m *Model) stageKs(s *Stage, fwdDBm, revDBm float64, rng *rand.Rand, fade bool) stageK {
-	ctl := m.basic.ControlRate(s.Mode)
+// prob is exp(k·L), exactly 1 for clear and 0 for dead.
+func prob(k float64, length int) float64 {
+	switch k {
+	case 0:
+		return 1
+	case deadK:
+		return 0
+	}
+	return math.Exp(k * float64(length))
+}
+
+// draw decides one reception of success probability p.
+func draw(p float64, rng *rand.Rand) bool {
+	if p >= 1 {
+		return true
+	}
+	if p <= 0 {
+		return false
+	}
+	return rng.Float64() < p
+}
+
+func (m *Model) stageProbs(s *Stage, fwdDBm, revDBm float64, length int, rng *rand.Rand, fade bool) stageP {
 	ctlFwd := fwdDBm - m.noise.DBm(Width20)
 	ctlRev := revDBm - m.noise.DBm(Width20)
 	dataSNR := m.SNR(s.Mode, fwdDBm)
-	cc := ctl.Curve()
+	cc := m.controlCurve(s.Mode)
 	if fade {
 		// One fading draw per direction per attempt: the channel is
 		// reciprocal within an exchange only on average.
@@ -48,12 +73,14 @@ func (m *Model) stageKs(s *Stage, fwdDBm, revDBm float64, rng *rand.Rand, fade b
 		ctlFwd += f
 		ctlRev += r
 	}
-	k := stageK{data: m.table.LogSuccess(s.Mode.Curve(), dataSNR), ack: m.table.LogSuccess(cc, ctlRev)}
+	p := stageP{data: prob(m.table.LogSuccess(s.Mode.Curve(), dataSNR), length)}
+	kRev := m.table.LogSuccess(cc, ctlRev)
+	p.ack = prob(kRev, AckLen)
 	if s.Protection == ProtectRTSCTS {
-		k.rts = m.table.LogSuccess(cc, ctlFwd)
-		k.cts = k.ack
+		p.rts = prob(m.table.LogSuccess(cc, ctlFwd), RtsLen)
+		p.cts = prob(kRev, CtsLen)
 	}
-	return k
+	return p
 }
 
 // Walk runs a unicast frame of length bytes over the retry chain c: each
@@ -71,22 +98,22 @@ func (m *Model) Walk(o *Outcome, c *Chain, fwdDBm, revDBm float64, length int, n
 	fade := m.fading.Enabled()
 	for i := 0; i < c.N; i++ {
 		s := &c.Stages[i]
-		var k stageK
+		var p stageP
 		if !fade {
-			k = m.stageKs(s, fwdDBm, revDBm, rng, false)
+			p = m.stageProbs(s, fwdDBm, revDBm, length, rng, false)
 		}
 		for j := 0; j < int(s.Count); j++ {
 			if fade {
-				k = m.stageKs(s, fwdDBm, revDBm, rng, true)
+				p = m.stageProbs(s, fwdDBm, revDBm, length, rng, true)
 			}
 			o.Attempts[i]++
-			if s.Protection == ProtectRTSCTS && (!received(k.rts, RtsLen, rng) || !received(k.cts, CtsLen, rng)) {
+			if s.Protection == ProtectRTSCTS && (!draw(p.rts, rng) || !draw(p.cts, rng)) {
 				if noAck {
 					return
 				}
 				continue
 			}
-			if !received(k.data, length, rng) {
+			if !draw(p.data, rng) {
 				if noAck {
 					return
 				}
@@ -98,7 +125,7 @@ func (m *Model) Walk(o *Outcome, c *Chain, fwdDBm, revDBm float64, length int, n
 			if noAck {
 				return
 			}
-			if received(k.ack, AckLen, rng) {
+			if draw(p.ack, rng) {
 				o.Acked = true
 				return
 			}
