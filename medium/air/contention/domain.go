@@ -116,6 +116,8 @@ type station struct {
 	idleSince  time.Duration
 	counting   bool
 	countStart time.Duration
+	cdEnd      time.Duration // when the running countdown ends
+	navWait    bool          // an NAV expiry is pending for it
 	gen        uint32
 	stage      int
 	attempt    int
@@ -142,6 +144,14 @@ type Domain struct {
 	rng     *rand.Rand
 	cnt     Counters
 	busyAt  time.Duration
+	// One countdown event stands for every station's countdown: the
+	// earliest end, rescanned when a countdown starts or stops. With N
+	// stations hearing each PPDU that saves N heap pushes per PPDU.
+	cdDirty     bool
+	cdScheduled bool
+	cdAt        time.Duration
+	cdGen       uint32
+	due         []int
 }
 
 // Counters are the domain's metrics, readable from any goroutine.
@@ -257,6 +267,7 @@ func (d *Domain) Enqueue(j Job, now time.Duration) bool {
 	if s.state == stIdle {
 		d.startJob(j.Src)
 	}
+	d.flushCountdown()
 	return true
 }
 
@@ -289,27 +300,71 @@ func (d *Domain) Step() {
 	i := int(e.st)
 	switch e.kind {
 	case evCountdown:
-		s := &d.st[i]
-		if e.gen != s.gen || !s.counting {
-			return
+		if e.gen != d.cdGen {
+			break
 		}
-		s.counting = false
-		s.backoff = 0
-		d.startAttempt(i)
+		d.cdScheduled = false
+		// Every station whose countdown ends now transmits now: those
+		// that end together collide (none can hear the others start).
+		d.due = d.due[:0]
+		for x := range d.st {
+			if s := &d.st[x]; s.counting && s.cdEnd <= d.now {
+				d.due = append(d.due, x)
+			}
+		}
+		for _, x := range d.due {
+			s := &d.st[x]
+			s.counting = false
+			s.backoff = 0
+			d.startAttempt(x)
+		}
+		d.cdDirty = true
 	case evPPDUEnd:
 		d.ppduEnd(e.ppdu)
 	case evPPDUStart:
 		d.responseStart(i, e.frame, e.ppdu)
 	case evNAVEnd:
-		s := &d.st[i]
-		if d.now >= s.nav && s.busy == 0 {
-			d.becameIdle(i)
+		for x := range d.st {
+			s := &d.st[x]
+			if s.navWait && d.now >= s.nav {
+				s.navWait = false
+				if s.busy == 0 {
+					d.becameIdle(x)
+				}
+			}
 		}
 	case evFail:
 		if e.gen == d.st[i].gen {
 			d.attemptFailed(i)
 		}
 	}
+	d.flushCountdown()
+}
+
+// flushCountdown keeps one countdown event at the earliest countdown end.
+func (d *Domain) flushCountdown() {
+	if !d.cdDirty {
+		return
+	}
+	d.cdDirty = false
+	var at time.Duration
+	found := false
+	for x := range d.st {
+		if s := &d.st[x]; s.counting && (!found || s.cdEnd < at) {
+			at, found = s.cdEnd, true
+		}
+	}
+	if !found {
+		d.cdGen++
+		d.cdScheduled = false
+		return
+	}
+	if d.cdScheduled && d.cdAt == at {
+		return
+	}
+	d.cdGen++
+	d.cdAt, d.cdScheduled = at, true
+	d.schedule(event{at: at, kind: evCountdown, gen: d.cdGen})
 }
 
 func (d *Domain) schedule(e event) { d.q.push(e) }
@@ -338,8 +393,10 @@ func (d *Domain) contend(i int) {
 	s := &d.st[i]
 	s.state = stContend
 	s.backoff = d.rng.IntN(s.cw + 1)
-	s.gen++
-	s.counting = false
+	if s.counting {
+		s.counting = false
+		d.cdDirty = true
+	}
 	if d.sensesIdle(i) {
 		d.count(i)
 	}
@@ -355,8 +412,8 @@ func (d *Domain) count(i int) {
 	}
 	s.countStart = start
 	s.counting = true
-	s.gen++
-	d.schedule(event{at: start + time.Duration(s.backoff)*d.cfg.Timing.Slot, kind: evCountdown, st: int32(i), gen: s.gen})
+	s.cdEnd = start + time.Duration(s.backoff)*d.cfg.Timing.Slot
+	d.cdDirty = true
 }
 
 // becameBusy freezes station i's countdown, keeping the slots not yet
@@ -366,8 +423,7 @@ func (d *Domain) becameBusy(i int) {
 	if !s.counting {
 		return
 	}
-	end := s.countStart + time.Duration(s.backoff)*d.cfg.Timing.Slot
-	if end <= d.now+d.cfg.CCATime {
+	if s.cdEnd <= d.now+d.cfg.CCATime {
 		return // it transmits anyway: a collision in the making
 	}
 	if d.now > s.countStart {
@@ -377,7 +433,7 @@ func (d *Domain) becameBusy(i int) {
 		}
 	}
 	s.counting = false
-	s.gen++
+	d.cdDirty = true
 }
 
 // becameIdle restarts station i's countdown after the medium cleared.
@@ -539,18 +595,23 @@ func (d *Domain) ppduEnd(pi int32) {
 		d.cnt.BusyNs.Add(int64(d.now - d.busyAt))
 	}
 	// Third parties that hear it take its duration into their NAV, then
-	// stop counting it as energy on the air.
+	// stop counting it as energy on the air. They all expire together:
+	// one event checks them.
+	navSet := false
+	defer func() {
+		if navSet {
+			d.schedule(event{at: p.navUntil, kind: evNAVEnd, st: -1})
+		}
+	}()
 	for x := range d.st {
 		if !d.hears[p.src][x] {
 			continue
 		}
 		s := &d.st[x]
 		if x != p.dst && p.navUntil > s.nav {
-			if s.busy == 0 && d.now >= s.nav {
-				d.becameBusy(x)
-			}
 			s.nav = p.navUntil
-			d.schedule(event{at: s.nav, kind: evNAVEnd, st: int32(x)})
+			s.navWait = true
+			navSet = true
 		}
 		s.busy--
 		if s.busy == 0 && d.now >= s.nav {
