@@ -116,6 +116,14 @@ func (m *Model) kFaded(c Curve, snrDB float64, rng *rand.Rand) float64 {
 	return m.table.LogSuccess(c, snrDB+m.fading.DrawDB(rng))
 }
 
+// FadeDB returns one frame's fading offset in dB, 0 without fading.
+func (m *Model) FadeDB(rng *rand.Rand) float64 {
+	if !m.fading.Enabled() {
+		return 0
+	}
+	return m.fading.DrawDB(rng)
+}
+
 // Receive decides whether one receiver gets one attempt of a frame: the
 // group-addressed case (one attempt, judged per receiver, never ACKed).
 func (m *Model) Receive(md Mode, signalDBm float64, length int, rng *rand.Rand) bool {

@@ -96,7 +96,7 @@ func (m *Model) stageProbs(s *Stage, fwdDBm, revDBm float64, length int, rng *ra
 func (m *Model) Walk(o *Outcome, c *Chain, fwdDBm, revDBm float64, length int, noAck bool, rng *rand.Rand) {
 	*o = Outcome{DeliveredStage: -1}
 	fade := m.fading.Enabled()
-	for i := 0; i < c.N; i++ {
+	for i := 0; i < c.N && i < MaxStages; i++ {
 		s := &c.Stages[i]
 		var p stageP
 		if !fade {

@@ -249,7 +249,7 @@ func (d *Domain) Next() (time.Duration, bool) { return d.q.peek() }
 // It reports false, counting a drop, when the queue is full or the
 // stations are out of range.
 func (d *Domain) Enqueue(j Job, now time.Duration) bool {
-	if j.Src < 0 || j.Src >= len(d.st) || j.Dst >= len(d.st) || j.Chain.N == 0 {
+	if !d.valid(&j) {
 		d.cnt.Dropped.Add(1)
 		return false
 	}
@@ -269,6 +269,35 @@ func (d *Domain) Enqueue(j Job, now time.Duration) bool {
 	}
 	d.flushCountdown()
 	return true
+}
+
+// valid rejects jobs the engine cannot run: unknown stations, a frame to
+// itself, an empty chain, a stage without attempts or with a mode that is
+// not valid.
+func (d *Domain) valid(j *Job) bool {
+	if j.Src < 0 || j.Src >= len(d.st) || j.Dst >= len(d.st) || j.Dst == j.Src || j.Len < 0 {
+		return false
+	}
+	if j.Chain.N < 1 || j.Chain.N > air.MaxStages {
+		return false
+	}
+	for i := 0; i < j.Chain.N; i++ {
+		st := &j.Chain.Stages[i]
+		if st.Count == 0 || st.Mode.Validate() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// BusyRatio is the share of the domain's simulated time the channel had
+// at least one PPDU on the air.
+func (c *Counters) BusyRatio() float64 {
+	now := c.NowNs.Load()
+	if now <= 0 {
+		return 0
+	}
+	return float64(c.BusyNs.Load()) / float64(now)
 }
 
 // RunUntil processes every event up to and including time t, then sets
@@ -559,7 +588,7 @@ func (d *Domain) receives(p *ppdu, rx int) bool {
 		w = air.Width20
 	}
 	noise := d.noiseMW[widthIndex(w)]
-	sinr := d.sig[p.src][rx] - 10*math.Log10(noise+interf)
+	sinr := d.sig[p.src][rx] - 10*math.Log10(noise+interf) + d.cfg.Model.FadeDB(d.rng)
 	k := d.cfg.Model.Table().LogSuccess(p.mode.Curve(), sinr)
 	ok := k == 0 || (k != math.Inf(-1) && d.rng.Float64() < math.Exp(k*float64(p.length)))
 	if !ok && interf > 0 {

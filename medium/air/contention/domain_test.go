@@ -245,8 +245,14 @@ func TestQueueLimitAndReproducible(t *testing.T) {
 	if d.Counters().Dropped.Load() != 2 || d.Queued(0) != 3 {
 		t.Errorf("dropped %d queued %d", d.Counters().Dropped.Load(), d.Queued(0))
 	}
-	if d.Enqueue(Job{Src: 7, Dst: 1, Chain: j.Chain}, 0) || d.Enqueue(Job{Src: 0, Dst: 1}, 0) {
-		t.Error("bad job accepted")
+	bad := []Job{{Src: 7, Dst: 1, Chain: j.Chain}, {Src: 0, Dst: 1}, {Src: 1, Dst: 1, Chain: j.Chain},
+		{Src: 1, Dst: 0, Chain: air.Chain{Stages: [4]air.Stage{{Mode: air.Legacy(air.Rate6)}}, N: 1}},
+		{Src: 1, Dst: 0, Chain: chain(air.HT(40, air.Width20, false), 1, air.ProtectNone)},
+		{Src: 1, Dst: 0, Chain: air.Chain{N: 9}}}
+	for _, b := range bad {
+		if d.Enqueue(b, 0) {
+			t.Errorf("bad job accepted: %+v", b)
+		}
 	}
 	run := func() []time.Duration {
 		r := &recorder{}
@@ -266,5 +272,38 @@ func TestQueueLimitAndReproducible(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatal("same seed, different timeline")
 		}
+	}
+}
+
+// A grey link costs retries and goodput: the PER model drives the domain.
+func TestGreyLinkRetries(t *testing.T) {
+	m := model(t)
+	md := air.Legacy(air.Rate54)
+	// The signal at which 1500 B at 54 Mbit/s fails half the time.
+	lo, hi := -100.0, -40.0
+	for range 60 {
+		mid := (lo + hi) / 2
+		if m.PER(md, mid, 1500) > 0.5 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	h := newSaturator()
+	d, _ := New(Config{Model: m, Timing: air.Timing11a, SignalDBm: matrix(2, lo), Seed: 8}, h)
+	h.d = d
+	h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(md, 7, air.ProtectNone), AC: air.ACLegacy})
+	d.RunUntil(simTime)
+	per := 1 - float64(h.delivered[0])/float64(h.attempts[0])
+	g := goodput(h.delivered[0], 1500, simTime)
+	t.Logf("PER 0.5 link: %.2f Mbit/s, attempt loss %.3f, busy ratio %.2f", g, per, d.Counters().BusyRatio())
+	if per < 0.45 || per > 0.55 {
+		t.Errorf("attempt loss %.3f on a PER 0.5 link", per)
+	}
+	if g > 0.6*30.8 {
+		t.Errorf("goodput %.2f on a PER 0.5 link", g)
+	}
+	if r := d.Counters().BusyRatio(); r < 0.2 || r > 1 {
+		t.Errorf("busy ratio %.2f", r)
 	}
 }
