@@ -239,6 +239,9 @@ func New(cfg Config, h Handler) (*Domain, error) {
 // Counters returns the domain's metrics.
 func (d *Domain) Counters() *Counters { return &d.cnt }
 
+// FreqMHz is the domain's channel, as configured (for metrics labels).
+func (d *Domain) FreqMHz() uint32 { return d.cfg.FreqMHz }
+
 // Now is the domain's simulated time.
 func (d *Domain) Now() time.Duration { return d.now }
 
@@ -627,11 +630,6 @@ func (d *Domain) ppduEnd(pi int32) {
 	// stop counting it as energy on the air. They all expire together:
 	// one event checks them.
 	navSet := false
-	defer func() {
-		if navSet {
-			d.schedule(event{at: p.navUntil, kind: evNAVEnd, st: -1})
-		}
-	}()
 	for x := range d.st {
 		if !d.hears[p.src][x] {
 			continue
@@ -646,6 +644,9 @@ func (d *Domain) ppduEnd(pi int32) {
 		if s.busy == 0 && d.now >= s.nav {
 			d.becameIdle(x)
 		}
+	}
+	if navSet {
+		d.schedule(event{at: p.navUntil, kind: evNAVEnd, st: -1})
 	}
 	if ss := &d.st[p.src]; true {
 		ss.busy--
