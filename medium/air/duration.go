@@ -64,8 +64,11 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // IEEE 802.11-2020: 15.4.4.5 / 16.3.4 (DSSS), 17.4.3 (OFDM; plus the ERP
 // signal extension at 2.4 GHz), 19.4.3 (HT mixed and greenfield) and
 // 21.4.3 (VHT). The OFDM case equals Linux's ieee80211_frame_duration
-// without its SIFS term.
+// without its SIFS term. An invalid mode (see Validate) lasts 0.
 func (m Mode) Duration(length int, b Band) time.Duration {
+	if m.Validate() != nil {
+		return 0
+	}
 	if length < 0 {
 		length = 0
 	}

@@ -281,13 +281,16 @@ func (m Mode) String() string {
 func (m Mode) modcode() (Modulation, CodeRate) {
 	switch m.Format {
 	case FormatOFDM:
+		if m.Index < uint8(Rate6) || m.Index > uint8(Rate54) {
+			return ModBPSK, rate12 // invalid mode: any answer, no panic
+		}
 		e := ofdmLegacy[m.Index-uint8(Rate6)]
 		return e.mod, e.code
 	case FormatHT:
 		e := mcsTable[m.Index%8]
 		return e.mod, e.code
 	case FormatVHT:
-		e := mcsTable[m.Index]
+		e := mcsTable[m.Index%10]
 		return e.mod, e.code
 	}
 	switch LegacyRate(m.Index) {
@@ -327,20 +330,21 @@ func (m Mode) nss() int {
 
 // NDBPS is the number of data bits per OFDM symbol (all streams); 0 for DSSS.
 func (m Mode) NDBPS() int {
-	if m.Format == FormatDSSS {
-		return 0
+	switch m.Format {
+	case FormatOFDM:
+		return int(LegacyRate(m.Index).Kbps()) * 4 / 1000
+	case FormatHT, FormatVHT:
+		mod, code := m.modcode()
+		return dataSubcarriers(m.Width) * mod.bitsPerSubcarrier() * m.nss() * int(code.Num) / int(code.Den)
 	}
-	if m.Format == FormatOFDM {
-		return int(legacyKbps[m.Index]) * 4 / 1000
-	}
-	mod, code := m.modcode()
-	return dataSubcarriers(m.Width) * mod.bitsPerSubcarrier() * m.nss() * int(code.Num) / int(code.Den)
+	return 0
 }
 
 // Kbps is the PHY data rate in kbit/s.
 func (m Mode) Kbps() uint32 {
 	switch m.Format {
-	case FormatDSSS, FormatOFDM:
+	case FormatHT, FormatVHT:
+	default:
 		return LegacyRate(m.Index).Kbps()
 	}
 	// N_DBPS bits per 4 µs (long GI) or 3.6 µs (short GI) symbol.

@@ -188,3 +188,25 @@ func TestBandOf(t *testing.T) {
 		}
 	}
 }
+
+// Every method of Mode is safe on any value, valid or not (modes can be
+// built by hand), so a bad mode is an error, never a panic.
+func FuzzModeMethods(f *testing.F) {
+	f.Add(uint8(FormatOFDM), uint8(200), uint8(0), uint16(20), false, false, false, 1500)
+	f.Add(uint8(FormatHT), uint8(31), uint8(4), uint16(80), true, false, true, 0)
+	f.Add(uint8(FormatVHT), uint8(15), uint8(9), uint16(7), true, true, false, -3)
+	f.Fuzz(func(t *testing.T, format, index, nss uint8, width uint16, sgi, sp, gf bool, length int) {
+		m := Mode{Format: Format(format), Index: index, NSS: nss, Width: Width(width), ShortGI: sgi, ShortPreamble: sp, Greenfield: gf}
+		valid := m.Validate() == nil
+		d := m.Duration(length%100000, Band5GHz)
+		if valid && d <= 0 {
+			t.Fatalf("%+v: valid mode with duration %v", m, d)
+		}
+		_ = m.Kbps()
+		_ = m.String()
+		_ = m.Curve()
+		_ = m.NonHTReference()
+		_ = RxRateIndex(m, Band2GHz)
+		_ = DefaultBasicRates.ControlRate(m)
+	})
+}
