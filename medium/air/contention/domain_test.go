@@ -307,3 +307,27 @@ func TestGreyLinkRetries(t *testing.T) {
 		t.Errorf("busy ratio %.2f", r)
 	}
 }
+
+// Protection costs exactly its frames: a saturated 54 Mbit/s link with
+// CTS-to-self pays CTS (24 Mbit/s, 28 µs) + SIFS per frame, with RTS/CTS
+// RTS + SIFS + CTS + SIFS (88 µs): mean cycle DIFS 34 + 7.5 slots + that
+// + 244 + SIFS + ACK 28.
+func TestProtectionAirtime(t *testing.T) {
+	md := air.Legacy(air.Rate54)
+	for _, c := range []struct {
+		p     air.Protection
+		extra float64 // µs per frame
+	}{{air.ProtectNone, 0}, {air.ProtectCTSToSelf, 44}, {air.ProtectRTSCTS, 88}} {
+		h := newSaturator()
+		d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(2, -40), Seed: 9}, h)
+		h.d = d
+		h.start(0, Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(md, 7, c.p), AC: air.ACLegacy})
+		d.RunUntil(simTime)
+		got := goodput(h.delivered[0], 1500, simTime)
+		want := 12000 / (34 + 7.5*9 + c.extra + 244 + 16 + 28)
+		t.Logf("protection %d: %.2f Mbit/s, expected %.2f", c.p, got, want)
+		if math.Abs(got-want)/want > 0.02 {
+			t.Errorf("protection %d: %.2f Mbit/s, want %.2f ±2 %%", c.p, got, want)
+		}
+	}
+}

@@ -93,3 +93,21 @@ func TestChainShape(t *testing.T) {
 		t.Error("invalid mode accepted")
 	}
 }
+
+// The same with HT MCS 0–7 at 20 MHz (what minstrel_ht would pick from).
+func TestHTSettles(t *testing.T) {
+	m, err := air.NewModel(air.ModelConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(air.HTModes(air.Width20, true, 1), air.Timing11a, air.DefaultBasicRates, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, _ := settle(t, c, m, 10, 4000)
+	high, _ := settle(t, c, m, 30, 4000)
+	t.Logf("HT: 10 dB → %v, 30 dB → %v", low, high)
+	if low.Index > 3 || high.Index != 7 {
+		t.Errorf("HT: 10 dB → %v, 30 dB → %v; want ≤ MCS3 and MCS7", low, high)
+	}
+}
