@@ -538,6 +538,12 @@ func (d *Domain) startPPDU(src, dst int, kind frameKind, m air.Mode, length int)
 	if kind == frameCTS || kind == frameAck {
 		owner = dst
 	}
+	if len(d.free) == 0 {
+		// Not reached with one PPDU per station at a time; grow rather
+		// than fail if it ever is.
+		d.ppdus = append(d.ppdus, ppdu{overlap: make([]int32, 0, len(d.st))})
+		d.free = append(d.free, int32(len(d.ppdus)-1))
+	}
 	pi := d.free[len(d.free)-1]
 	d.free = d.free[:len(d.free)-1]
 	p := &d.ppdus[pi]
@@ -547,8 +553,8 @@ func (d *Domain) startPPDU(src, dst int, kind frameKind, m air.Mode, length int)
 	p.navUntil = p.end + d.navFor(kind, owner)
 	for _, qi := range d.active {
 		q := &d.ppdus[qi]
-		q.overlap = append(q.overlap, int32(src))
-		p.overlap = append(p.overlap, int32(q.src))
+		q.overlap = addOnce(q.overlap, int32(src))
+		p.overlap = addOnce(p.overlap, int32(q.src))
 	}
 	if len(d.active) == 0 {
 		d.busyAt = d.now
@@ -573,6 +579,17 @@ func (d *Domain) startPPDU(src, dst int, kind frameKind, m air.Mode, length int)
 		}
 	}
 	d.schedule(event{at: p.end, kind: evPPDUEnd, ppdu: pi, st: int32(src)})
+}
+
+// addOnce appends x unless present: a station that sends several PPDUs
+// during another one counts once as its interferer.
+func addOnce(l []int32, x int32) []int32 {
+	for _, v := range l {
+		if v == x {
+			return l
+		}
+	}
+	return append(l, x)
 }
 
 // receives decides whether station rx decodes PPDU p: not if it
