@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/hwsim"
@@ -107,7 +105,7 @@ func upHwsimRadio(l *Lab, b *hwsim.Backend, cfg *Config, i int, runDir string) e
 	if err := nl80211.SetWiphyNetns(idx, filepath.Join(netnsutil.Dir, rc.Netns)); err != nil {
 		return err
 	}
-	if err := setupInterface(rc, net.HardwareAddr(cr.Vif[:])); err != nil {
+	if _, err := setupInterface(rc, net.HardwareAddr(cr.Vif[:])); err != nil {
 		return err
 	}
 	ip := "no address"
@@ -151,25 +149,19 @@ func waitWiphy(name string) (int, error) {
 }
 
 // setupInterface renames the radio's interface (found by its MAC in the
-// namespace) to the node's name while it is down, and adds its address.
-func setupInterface(rc RadioConfig, mac net.HardwareAddr) error {
-	// Only NETLINK_ROUTE: a handle for every family fails where xfrm_user
-	// is not loaded (EPROTONOSUPPORT), as in the VM guest.
-	ns, err := netns.GetFromName(rc.Netns)
+// namespace) to the node's name while it is down, adds its address, and
+// returns its index.
+func setupInterface(rc RadioConfig, mac net.HardwareAddr) (int, error) {
+	h, err := netnsutil.Handle(rc.Netns)
 	if err != nil {
-		return fmt.Errorf("open network namespace %s: %w", rc.Netns, err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		return fmt.Errorf("netlink handle in namespace %s: %w", rc.Netns, err)
+		return 0, err
 	}
 	defer h.Close()
 	var link netlink.Link
 	for start := time.Now(); link == nil && time.Since(start) < 2*time.Second; time.Sleep(20 * time.Millisecond) {
 		links, err := h.LinkList()
 		if err != nil {
-			return fmt.Errorf("list interfaces in %s: %w", rc.Netns, err)
+			return 0, fmt.Errorf("list interfaces in %s: %w", rc.Netns, err)
 		}
 		for _, ln := range links {
 			if a := ln.Attrs(); a.HardwareAddr.String() == mac.String() && a.EncapType == "ether" {
@@ -178,24 +170,24 @@ func setupInterface(rc RadioConfig, mac net.HardwareAddr) error {
 		}
 	}
 	if link == nil {
-		return fmt.Errorf("no interface with address %s appeared in %s", mac, rc.Netns)
+		return 0, fmt.Errorf("no interface with address %s appeared in %s", mac, rc.Netns)
 	}
 	if err := h.LinkSetDown(link); err != nil {
-		return fmt.Errorf("set %s down: %w", link.Attrs().Name, err)
+		return 0, fmt.Errorf("set %s down: %w", link.Attrs().Name, err)
 	}
 	if err := h.LinkSetName(link, rc.Name); err != nil {
-		return fmt.Errorf("rename %s to %s in %s: %w", link.Attrs().Name, rc.Name, rc.Netns, err)
+		return 0, fmt.Errorf("rename %s to %s in %s: %w", link.Attrs().Name, rc.Name, rc.Netns, err)
 	}
 	if p, ok := rc.Prefix(); ok {
 		addr, err := netlink.ParseAddr(p.String())
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if err := h.AddrAdd(link, addr); err != nil {
-			return fmt.Errorf("add %s to %s: %w", p, rc.Name, err)
+			return 0, fmt.Errorf("add %s to %s: %w", p, rc.Name, err)
 		}
 	}
-	return nil
+	return link.Attrs().Index, nil
 }
 
 // daemon is a hostapd or wpa_supplicant process of one node.
