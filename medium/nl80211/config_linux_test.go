@@ -30,7 +30,9 @@ func attrs(t *testing.T, ae *netlink.AttributeEncoder) map[uint16][]byte {
 	return out
 }
 
-func u32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
+func u32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
 func TestEncodeStartAP(t *testing.T) {
 	head := make([]byte, 40)
