@@ -79,6 +79,8 @@ ping_ok ns0 10.0.0.2 3
 assert_contains "$(ctl deny)" "vw1" "vmctl deny after restart"
 assert_eq "$(ping_loss ns1 10.0.0.3 3)" 100 "ns1 -> 10.0.0.3 after restart (deny kept)"
 ctl deny -c || fail "vmctl deny -c"
+# ARP for 10.0.0.3 failed while the rule held: allow for a fresh resolution
+wait_for 15 _ping1 ns1 10.0.0.3
 ping_ok ns1 10.0.0.3 3
 log "STA->STA passes once the rule is cleared"
 
