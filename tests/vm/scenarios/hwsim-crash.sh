@@ -62,6 +62,11 @@ for d in $OLD; do
 		fail "daemon $d of the crashed run survives the restart (now: $(echo $(daemons)))"
 done
 log "no daemon of the crashed run survives; now: $(echo $(daemons))"
+# The dead run's radios are gone (the kernel destroys them when its netlink
+# socket closes): three wiphys in all, the new run's.
+wiphys="$(for ns in ns0 ns1 ns2; do in_ns $ns ls /sys/class/ieee80211; done; ls /sys/class/ieee80211)"
+log "wiphys after restart: $(echo $wiphys)"
+assert_eq "$(echo "$wiphys" | grep -c .)" 3 "number of wiphys after restart"
 wait_for 30 _completed ns1 vw1
 wait_for 30 _completed ns2 vw2
 t_assoc="$(elapsed "$t0")"
