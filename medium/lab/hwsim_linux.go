@@ -198,6 +198,10 @@ func setupInterface(rc RadioConfig, mac net.HardwareAddr) (int, error) {
 // daemons' configurations, logs and control sockets.
 const hwsimRunDir = "hwsim"
 
+// hostapdEnableTimeout bounds how long an AP may take to come up: about
+// 2 s in an emulated guest, several times that when its host is loaded.
+const hostapdEnableTimeout = 20 * time.Second
+
 // daemonStopTimeout bounds a daemon's orderly exit at Close.
 const daemonStopTimeout = 3 * time.Second
 
@@ -248,15 +252,18 @@ func startHostapd(l *Lab, rc RadioConfig, pass, runDir string) (*labDaemon, erro
 	}
 	// Wait until the AP is enabled (its control socket answers STATUS).
 	var last hostap.KV
-	ctx, cancel := context.WithTimeout(l.Context(), 5*time.Second)
+	var lastErr error
+	ctx, cancel := context.WithTimeout(l.Context(), hostapdEnableTimeout)
 	defer cancel()
 	err = d.Wait(ctx, 100*time.Millisecond, func() bool {
-		st, err := d.ctrl.Status()
-		last = st
-		return err == nil && st["state"] == "ENABLED"
+		last, lastErr = d.ctrl.Status()
+		return lastErr == nil && last["state"] == "ENABLED"
 	})
 	if err != nil {
-		return nil, fmt.Errorf("hostapd did not enable %s within 5s (state %q): %w; see %s", rc.Name, last["state"], err,
+		if lastErr != nil {
+			err = fmt.Errorf("%w (last STATUS: %v)", err, lastErr)
+		}
+		return nil, fmt.Errorf("hostapd did not enable %s within %v (state %q): %w; see %s", rc.Name, hostapdEnableTimeout, last["state"], err,
 			filepath.Join(runDir, rc.Name+"-hostapd.log"))
 	}
 	return d, nil

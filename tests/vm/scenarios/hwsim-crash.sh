@@ -33,9 +33,29 @@ _completed() { wpa "$1" "$2" | grep -q '^wpa_state=COMPLETED'; }
 _denied() { ctl --json deny 2>/dev/null | grep -q '"vw2"'; }
 _ping1() { in_ns "$1" ping -q -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
+# On failure, show the lab's daemon logs too.
+_vm_dump_logs() {
+	for f in "$VM_WORK"/*.log "$STATE"/hwsim/*.log; do
+		[ -f "$f" ] || continue
+		echo "----- tail $f"
+		tail -n 30 "$f"
+	done
+}
+# wait_running N: wait (90 s at most) for run N's "vmedium is running";
+# a run that exited ends the wait at once.
+wait_running() {
+	local i=0
+	until grep -q '^vmedium is running' "$VM_WORK/vmedium-$1.out"; do
+		kill -0 "$VM_PID" 2>/dev/null || fail "vmedium run $1 exited: $(tail -n 3 "$VM_WORK/vmedium-$1.log")"
+		i=$((i + 1))
+		[ "$i" -lt 450 ] || fail "vmedium run $1 not running after 90 s"
+		sleep 0.2
+	done
+}
+
 modprobe mac80211_hwsim radios=0 || fail "modprobe mac80211_hwsim radios=0"
 start_vmedium 1
-wait_for 90 grep -q '^vmedium is running' "$VM_WORK/vmedium-1.out"
+wait_running 1
 wait_for 30 _completed ns1 vw1
 wait_for 30 _completed ns2 vw2
 ctl deny -s vw1 -d vw2 || fail "vmctl deny -s vw1 -d vw2"
@@ -54,7 +74,7 @@ start_vmedium 2
 wait_for 90 ctl status
 wait_for 30 _denied
 t_deny="$(elapsed "$t0")"
-wait_for 90 grep -q '^vmedium is running' "$VM_WORK/vmedium-2.out"
+wait_running 2
 cat "$VM_WORK/vmedium-2.out"
 for d in $OLD; do
 	pid="${d%%:*}"
