@@ -36,6 +36,10 @@ type Client struct {
 
 var clientSeq atomic.Uint64
 
+// ClientSocketPrefix is how the names of process pid's client sockets
+// start (a crash can leave one behind in LocalDir).
+func ClientSocketPrefix(pid int) string { return fmt.Sprintf("vmedium-ctrl-%d-", pid) }
+
 // Request sends cmd and returns the daemon's reply. Unsolicited event
 // messages ("<N>…", sent to attached monitors) are skipped. A reply of
 // "FAIL" or "UNKNOWN COMMAND" is an error wrapping ErrFailed.
@@ -44,7 +48,7 @@ func (c Client) Request(cmd string) (string, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	local := filepath.Join(dir, fmt.Sprintf("vmedium-ctrl-%d-%d", os.Getpid(), clientSeq.Add(1)))
+	local := filepath.Join(dir, fmt.Sprintf("%s%d", ClientSocketPrefix(os.Getpid()), clientSeq.Add(1)))
 	conn, err := net.DialUnix("unixgram", &net.UnixAddr{Name: local, Net: "unixgram"},
 		&net.UnixAddr{Name: c.Path, Net: "unixgram"})
 	if err != nil {

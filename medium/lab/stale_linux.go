@@ -45,8 +45,14 @@ func (l *Lab) reapProcesses(st StateFile) {
 			}
 		}
 	}
-	for _, p := range daemonsUsing(filepath.Join(l.stateDir, hwsimRunDir) + "/") {
+	runDir := filepath.Join(l.stateDir, hwsimRunDir)
+	for _, p := range daemonsUsing(runDir + "/") {
 		l.killStale(p.name, p.proc, st.PID)
+	}
+	// The dead run's own ends of control requests it was making.
+	left, _ := filepath.Glob(filepath.Join(runDir, hostap.ClientSocketPrefix(st.PID)+"*"))
+	for _, f := range left {
+		_ = os.Remove(f)
 	}
 }
 

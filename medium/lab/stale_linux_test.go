@@ -54,6 +54,10 @@ func TestReapProcesses(t *testing.T) {
 	if err := os.WriteFile(ctrl, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	leftSocket := filepath.Join(runDir, hostap.ClientSocketPrefix(4242)+"7")
+	if err := os.WriteFile(leftSocket, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	recorded := orphan(t, "hostapd", filepath.Join(runDir, "vw0-hostapd.conf"))
 	unrecorded := orphan(t, "wpa_supplicant", filepath.Join(runDir, "vw1-wpa_supplicant.conf"))
 	reused := orphan(t, "hostapd", "/elsewhere/other.conf") // recorded with another start time: a reused PID
@@ -89,6 +93,9 @@ func TestReapProcesses(t *testing.T) {
 	}
 	if _, err := os.Stat(ctrl); !os.IsNotExist(err) {
 		t.Errorf("stale control socket left: %v", err)
+	}
+	if _, err := os.Stat(leftSocket); !os.IsNotExist(err) {
+		t.Errorf("the dead run's client socket left: %v", err)
 	}
 	if !strings.Contains(progress.String(), "killed stale hostapd vw0") || !strings.Contains(progress.String(), "left by pid 4242") {
 		t.Errorf("progress does not report the reaped daemons:\n%s", progress.String())
