@@ -45,12 +45,14 @@ _vm_dump_logs() {
 # a run that exited ends the wait at once.
 wait_running() {
 	local i=0
+	{ _xoff; } 2>/dev/null
 	until grep -q '^vmedium is running' "$VM_WORK/vmedium-$1.out"; do
 		kill -0 "$VM_PID" 2>/dev/null || fail "vmedium run $1 exited: $(tail -n 3 "$VM_WORK/vmedium-$1.log")"
 		i=$((i + 1))
 		[ "$i" -lt 450 ] || fail "vmedium run $1 not running after 90 s"
 		sleep 0.2
 	done
+	_xon
 }
 
 modprobe mac80211_hwsim radios=0 || fail "modprobe mac80211_hwsim radios=0"
@@ -81,6 +83,8 @@ wait_for 30 _denied
 t_deny="$(elapsed "$t0")"
 wait_running 2
 cat "$VM_WORK/vmedium-2.out"
+# what the new run reaped, and its own association times
+grep -E 'killed stale|removed stale|deleted stale|associated with' "$VM_WORK/vmedium-2.log"
 for d in $OLD; do
 	pid="${d%%:*}"
 	[ ! -e "/proc/$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != "${d#*:}" ] ||
