@@ -21,12 +21,15 @@ start_vmedium() {
 	VM_PID=$!
 }
 # daemons: "pid:comm" of every hostapd and wpa_supplicant
+# (the shell's own read: a process per /proc entry is seconds under TCG)
 daemons() {
 	local p c
+	{ _xoff; } 2>/dev/null
 	for p in /proc/[0-9]*; do
-		c="$(cat "$p/comm" 2>/dev/null)" || continue
+		read -r c 2>/dev/null <"$p/comm" || continue
 		case "$c" in hostapd | wpa_supplicant) echo "${p#/proc/}:$c" ;; esac
 	done
+	_xon
 }
 wpa() { in_ns "$1" wpa_cli -p "$STATE/hwsim/wpa-$2" -i "$2" status 2>/dev/null; }
 _completed() { wpa "$1" "$2" | grep -q '^wpa_state=COMPLETED'; }
@@ -87,7 +90,9 @@ cat "$VM_WORK/vmedium-2.out"
 grep -E 'killed stale|removed stale|deleted stale|associated with' "$VM_WORK/vmedium-2.log"
 for d in $OLD; do
 	pid="${d%%:*}"
-	[ ! -e "/proc/$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != "${d#*:}" ] ||
+	c=""
+	read -r c 2>/dev/null <"/proc/$pid/comm"
+	[ "$c" != "${d#*:}" ] ||
 		fail "daemon $d of the crashed run survives the restart (now: $(echo $(daemons)))"
 done
 log "no daemon of the crashed run survives; now: $(echo $(daemons))"
