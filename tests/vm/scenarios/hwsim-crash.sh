@@ -81,9 +81,13 @@ _vw1() { ip -n ns1 link show vw1 | grep -q "[<,]UP[,>]"; }
 wait_for 60 _vw1
 in_ns ns1 ping -q -i 0.2 -w 20 10.0.0.3 >"$VM_WORK/leak-ping.txt" 2>&1 &
 LEAK_PID=$!
+# The saved rule is in force before any radio joins: listed from the first
+# moment the control API answers (status "starting"), and at "live".
 wait_for 90 ctl status
-wait_for 30 _denied
+_denied || fail "the saved deny rule is not listed when the control API first answers ($(ctl status))"
 t_deny="$(elapsed "$t0")"
+ctl status --wait 90s || fail "vmctl status --wait: not live within 90 s"
+_denied || fail "the saved deny rule is not listed at the first live status"
 wait_running 2
 cat "$VM_WORK/vmedium-2.out"
 # what the new run reaped, and its own association times
@@ -121,9 +125,7 @@ wait "$LEAK_PID"
 cat "$VM_WORK/leak-ping.txt"
 leaked="$(sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p' "$VM_WORK/leak-ping.txt")"
 vm_metric hwsim_restart_sta_sta_leaked "${leaked:-unparsed}" replies
-# Rules restored before any radio joins are the control plane's job: until
-# then a reply can slip through; report it without failing.
-[ "$leaked" = 0 ] || log "WARNING: $leaked STA->STA replies of the denied pair got through while the lab came up"
+[ "$leaked" = 0 ] || fail "$leaked STA->STA replies of the denied pair got through while the lab came up"
 ctl deny -c || fail "vmctl deny -c"
 # ARP for 10.0.0.3 failed while the rule held: allow for a fresh resolution
 wait_for 15 _ping1 ns1 10.0.0.3
