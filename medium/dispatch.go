@@ -120,7 +120,7 @@ func (m *Medium) retryable(s *snapshot, tx, rx, sa *Radio, freq uint32) bool {
 	if f := rx.freq.Load(); f != 0 && freq != 0 && f != freq {
 		return false
 	}
-	return l.loss > 0
+	return l.loss > 0 && !l.frameLoss
 }
 
 // deliver applies the receive checks for one receiver and hands the frame

@@ -66,5 +66,7 @@ type link struct {
 	loss   float64 // probability in [0,1]
 	denied bool    // denylist (src, dst)
 	weak   bool    // signal below sensitivity: not heard
-	source LinkSource
+	// frameLoss: loss is one draw per frame covering its retry chain.
+	frameLoss bool
+	source    LinkSource
 }

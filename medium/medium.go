@@ -67,6 +67,8 @@ type Medium struct {
 	pos      map[string]Position
 	txPower  map[string]float64
 	deny     *denylist.List
+	// pairModel, if set, decides the links (linkmodel.go).
+	pairModel PairModel
 
 	snap      atomic.Pointer[snapshot]
 	observers atomic.Pointer[[]Observer]
@@ -319,6 +321,7 @@ func (m *Medium) effectiveLocked(src, dst string) link {
 	}
 	l.weak = float64(l.signal) < m.sens
 	l.denied = m.deny.Contains(src, dst)
+	m.applyPairModelLocked(&l, src, dst, cfg)
 	return l
 }
 
