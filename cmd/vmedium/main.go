@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 )
 
@@ -20,11 +21,16 @@ Verbs:
   run       bring up the lab and serve the control API and metrics until SIGINT/SIGTERM
             (vmedium run -h lists its flags)
   doctor    report for each radio kind whether it can run here, and why not
+  wmediumd  the wmediumd drop-in (also when this binary is invoked as wmediumd;
+            vmedium wmediumd -h lists its flags)
   version   print the version
   help      this text
 `
 
 func main() {
+	if filepath.Base(os.Args[0]) == "wmediumd" {
+		os.Exit(wmediumdCmd("wmediumd", os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -36,6 +42,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "wmediumd":
+		return wmediumdCmd("wmediumd", args[1:], stdout, stderr)
 	case "doctor":
 		return doctor(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -45,6 +53,6 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "vmedium: unknown verb %q: accepted are run, doctor, version, help\n", args[0])
+	fmt.Fprintf(stderr, "vmedium: unknown verb %q: accepted are run, doctor, wmediumd, version, help\n", args[0])
 	return 2
 }

@@ -44,6 +44,14 @@ type Options struct {
 	// Flush, if set, is called when the writer has caught up with the queue,
 	// e.g. to push an HTTP response to the client.
 	Flush func() error
+	// Writer, if set, writes the records instead of a pcap stream on w
+	// (e.g. a frames.PcapngWriter); Start then writes no header.
+	Writer FrameWriter
+}
+
+// FrameWriter writes one radiotap-framed record.
+type FrameWriter interface {
+	WriteFrame(ts time.Time, rt frames.Radiotap, frame []byte) error
 }
 
 // Stats counts a capture's frames.
@@ -97,7 +105,7 @@ const pendingSlots = 4
 // Capture is a running capture. Create it with Start, end it with Stop.
 type Capture struct {
 	m     *medium.Medium
-	pw    *frames.PcapWriter
+	pw    FrameWriter
 	opt   Options
 	queue chan *record
 	stop  chan struct{}
@@ -119,9 +127,13 @@ func Start(m *medium.Medium, w io.Writer, opt Options) (*Capture, error) {
 	if opt.QueueLen <= 0 {
 		opt.QueueLen = DefaultQueueLen
 	}
-	pw, err := frames.NewPcapWriter(w)
-	if err != nil {
-		return nil, fmt.Errorf("start capture: %w", err)
+	var pw FrameWriter = opt.Writer
+	if pw == nil {
+		p, err := frames.NewPcapWriter(w)
+		if err != nil {
+			return nil, fmt.Errorf("start capture: %w", err)
+		}
+		pw = p
 	}
 	c := &Capture{
 		m: m, pw: pw, opt: opt,
