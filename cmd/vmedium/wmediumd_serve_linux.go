@@ -229,4 +229,3 @@ func serveWmediumd(argv0 string, f *wmdFlags, stdout, stderr io.Writer) int {
 	}
 	return code
 }
-
