@@ -46,6 +46,8 @@ Verbs:
   capture -o FILE|- [-r RADIO] [-t DURATION]
                                           live pcap (-o - streams to stdout:
                                           vmctl capture -o - | wireshark -k -i -)
+  wserver REQUEST ARGS                    one request to a wmediumd's runtime socket
+                                          (-s; vmctl wserver lists the requests)
   help                                    this text
 
 Global flags:
@@ -116,8 +118,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = a.allow(ctx, rest)
 	case "capture":
 		err = a.capture(ctx, rest)
+	case "wserver":
+		err = a.wserver(ctx, rest)
 	default:
-		err = usagef("unknown verb %q: accepted are status, radios, links, link, move, deny, allow, capture, help", verb)
+		err = usagef("unknown verb %q: accepted are status, radios, links, link, move, deny, allow, capture, wserver, help", verb)
 	}
 	return a.exit(verb, err)
 }
