@@ -9,7 +9,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin
 GOFLAGS_STATIC := CGO_ENABLED=0
 
-.PHONY: all build run test test-unit test-root test-vm setup-test bench bench-go bench-lab bench-vm \
+.PHONY: all build install run test test-unit test-root test-vm setup-test bench bench-go bench-lab bench-vm \
         lint fuzz vm-bins kmod clean
 
 all: build
@@ -17,6 +17,15 @@ all: build
 build:
 	$(GOFLAGS_STATIC) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/vmedium ./cmd/vmedium
 	$(GOFLAGS_STATIC) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/vmctl ./cmd/vmctl
+
+# Installs vmedium and vmctl into $(DESTDIR)$(PREFIX)/bin and links
+# wmediumd to vmedium there: invoked under that name, vmedium is the wmediumd
+# drop-in (wmediumd -c FILE, as hostap's tests and mininet-wifi run it).
+PREFIX  ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN)/vmedium $(BIN)/vmctl $(DESTDIR)$(PREFIX)/bin/
+	ln -sf vmedium $(DESTDIR)$(PREFIX)/bin/wmediumd
 
 # The lab. Extra flags: make run ARGS='--config examples/two-aps.yaml'
 run: build
@@ -83,6 +92,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/libconfig/
 	$(GO) test -run XXX -fuzz '^FuzzParsePERTable$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
 	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
+	$(GO) test -run XXX -fuzz '^FuzzServeConn$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/dropin/
 	$(GO) test -run XXX -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./medium/guest/wire/
 	$(GO) test -run XXX -fuzz '^FuzzConnRead$$' -fuzztime $(FUZZTIME) ./medium/guest/transport/
 

@@ -37,6 +37,7 @@ type runFlags struct {
 	attach      bool
 	metricsAddr string
 	logLevel    string
+	wmediumdCfg string // --wmediumd-config (attach mode)
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -57,6 +58,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(attachable, "|")+" or auto")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
+	fs.StringVar(&f.wmediumdCfg, "wmediumd-config", "", "with --attach: decide the links from a wmediumd config `FILE` (as vmedium wmediumd -c)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -68,6 +70,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	if _, err := parseLevel(f.logLevel); err != nil {
 		return nil, err
+	}
+	if f.wmediumdCfg != "" && !f.attach {
+		return nil, errors.New("--wmediumd-config describes radios that already exist: use it with --attach")
 	}
 	if f.attach {
 		switch {
@@ -171,6 +176,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // ends.
 func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr io.Writer) error {
 	m := medium.New(medium.Options{Seed: f.seed})
+	if err := applyWmediumdConfig(f.wmediumdCfg, m, log); err != nil {
+		return err
+	}
 	var cfg *lab.Config
 	kind := medium.Kind(f.backend)
 	why := fmt.Sprintf("backend %s (--attach: serving the radios that exist)", f.backend)
