@@ -93,3 +93,14 @@ func TestWmediumdConfigErrorsExitBeforeRegister(t *testing.T) {
 		t.Errorf("-l 4: exit %d, stdout %q (startup lines are level 5), stderr %q", code, out.String(), errb.String())
 	}
 }
+
+func TestWmediumdConfigNeedsAttach(t *testing.T) {
+	var errb bytes.Buffer
+	if _, err := parseRunFlags([]string{"--wmediumd-config", "x.cfg"}, &errb); err == nil || !strings.Contains(err.Error(), "use it with --attach") {
+		t.Errorf("--wmediumd-config without --attach: %v", err)
+	}
+	f, err := parseRunFlags([]string{"--attach", "--wmediumd-config", "x.cfg"}, &errb)
+	if err != nil || f.wmediumdCfg != "x.cfg" {
+		t.Errorf("--attach --wmediumd-config: %+v %v", f, err)
+	}
+}

@@ -135,7 +135,7 @@ CFG
 start_wmd four "$VM_WORK/four.cfg"
 start_hostapd ns2 wlan2 wmd11 11
 for f in 2412 2462; do
-	in_ns ns3 iw dev wlan3 scan freq $f >"$VM_WORK/scan-$f.txt" 2>&1 || fail "scan $f: $(cat "$VM_WORK/scan-$f.txt")"
+	in_ns ns3 iw dev wlan3 scan freq $f flush >"$VM_WORK/scan-$f.txt" 2>&1 || fail "scan $f: $(cat "$VM_WORK/scan-$f.txt")"
 	grep '^BSS \|SSID:\|freq:' "$VM_WORK/scan-$f.txt"
 	assert_eq "$(grep -c '^BSS ' "$VM_WORK/scan-$f.txt")" 1 "BSSs found by a scan on $f MHz"
 done
