@@ -30,6 +30,9 @@
 // alone, and is idempotent. Sysctls are set back to their earlier value
 // only when they still hold the value Setup wrote and no other vmedium
 // table remains in that namespace (another lab may rely on forwarding).
+// On the host side the value found before the first lab changed it is
+// also kept in each lab's table there, as the name of an empty chain
+// ("was net.ipv4.ip_forward=0"), so whichever lab goes last restores it.
 //
 // IPv6: a lab subnet may be an IPv6 prefix (a ULA such as fd00:10::/64 is
 // the expected case). The transit link then also gets IPv6 addresses

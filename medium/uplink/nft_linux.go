@@ -54,13 +54,23 @@ func saddrMatch(p netip.Prefix) []expr.Any {
 	}
 }
 
+// markChain names the regular (unhooked, empty) chain that records in a
+// table the value a sysctl had before the first vmedium lab changed it.
+func markChain(key, was string) string { return markPrefix + key + "=" + was }
+
+const markPrefix = "was "
+
 // addMasqTable creates table inet NAME in a namespace with a postrouting
 // NAT chain that masquerades packets from each prefix leaving through oif
-// (no chain when prefixes is empty: the table then only marks that a lab
-// relies on this namespace's forwarding). One batch: all or nothing.
-func addMasqTable(netnsName, name, oif string, prefixes []netip.Prefix) error {
+// (no such chain when prefixes is empty: the table then only marks that a
+// lab relies on this namespace's forwarding), and one empty regular chain
+// per sysctl mark. One batch: all or nothing.
+func addMasqTable(netnsName, name, oif string, prefixes []netip.Prefix, marks ...SysctlRef) error {
 	return withNft(netnsName, func(c *nftables.Conn) error {
 		t := c.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: name})
+		for _, m := range marks {
+			c.AddChain(&nftables.Chain{Name: markChain(m.Key, m.Was), Table: t})
+		}
 		if len(prefixes) > 0 {
 			ch := c.AddChain(&nftables.Chain{
 				Name:     "postrouting",
@@ -84,6 +94,30 @@ func addMasqTable(netnsName, name, oif string, prefixes []netip.Prefix) error {
 		}
 		return nil
 	})
+}
+
+// markedSysctl looks in the other vmedium tables of a namespace for the
+// value key had before a vmedium lab changed it.
+func markedSysctl(netnsName, key string) (string, bool, error) {
+	var was string
+	var found bool
+	err := withNft(netnsName, func(c *nftables.Conn) error {
+		chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
+		if err != nil {
+			return fmt.Errorf("list nftables chains in %s: %w", nsLabel(netnsName), err)
+		}
+		for _, ch := range chains {
+			if ch.Table == nil || !strings.HasPrefix(ch.Table.Name, TablePrefix) {
+				continue
+			}
+			if v, ok := strings.CutPrefix(ch.Name, markPrefix+key+"="); ok {
+				was, found = v, true
+				return nil
+			}
+		}
+		return nil
+	})
+	return was, found, err
 }
 
 // tableExists reports whether table inet NAME exists in a namespace.

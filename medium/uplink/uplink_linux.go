@@ -313,15 +313,22 @@ func build(r *resolved, rec *Record) error {
 	if r.Via != "" {
 		// The host forwards between the transit link and its uplink; in
 		// nat mode it also masquerades the transit link out of Via. The
-		// table is created in routed mode too (empty): it marks that this
-		// lab relies on the host's forwarding, so a lab stopping first does
-		// not switch forwarding off under it.
-		if err := setSysctl(rec, r.HostNetns, "net.ipv4.ip_forward", "1"); err != nil {
-			return err
-		}
+		// table is created in routed mode too: it marks that this lab
+		// relies on the host's forwarding (a lab stopping first does not
+		// switch it off under another) and carries, as chain names, the
+		// values the first lab found, so the last lab to go restores them.
+		keys := []string{"net.ipv4.ip_forward"}
 		if len(r.v6) > 0 {
-			if err := setSysctl(rec, r.HostNetns, "net.ipv6.conf.all.forwarding", "1"); err != nil {
+			keys = append(keys, "net.ipv6.conf.all.forwarding")
+		}
+		var marks []SysctlRef
+		for _, k := range keys {
+			ref, err := setSharedSysctl(rec, r.HostNetns, k, "1")
+			if err != nil {
 				return err
+			}
+			if ref != nil {
+				marks = append(marks, *ref)
 			}
 		}
 		var masq []netip.Prefix
@@ -331,7 +338,7 @@ func build(r *resolved, rec *Record) error {
 				masq = append(masq, r.Transit6)
 			}
 		}
-		if err := addMasqTable(r.HostNetns, table, r.Via, masq); err != nil {
+		if err := addMasqTable(r.HostNetns, table, r.Via, masq, marks...); err != nil {
 			return err
 		}
 		rec.Tables = append(rec.Tables, TableRef{Netns: r.HostNetns, Name: table})
@@ -396,6 +403,29 @@ func addRoute(h *netlink.Handle, l netlink.Link, rec *Record, rt RouteRef) error
 	}
 	rec.Routes = append(rec.Routes, rt)
 	return nil
+}
+
+// setSharedSysctl is setSysctl for a namespace other labs may share (the
+// host): when key already holds val because another vmedium lab set it,
+// the value that lab found is taken from its table, so whichever lab goes
+// last restores it. It returns what to mark in this lab's table (nil:
+// the value was the user's, nothing to restore).
+func setSharedSysctl(rec *Record, netnsName, key, val string) (*SysctlRef, error) {
+	n := len(rec.Sysctls)
+	if err := setSysctl(rec, netnsName, key, val); err != nil {
+		return nil, err
+	}
+	if len(rec.Sysctls) > n {
+		ref := rec.Sysctls[n]
+		return &ref, nil
+	}
+	was, ok, err := markedSysctl(netnsName, key)
+	if err != nil || !ok || was == val {
+		return nil, err
+	}
+	ref := SysctlRef{Netns: netnsName, Key: key, Was: was, Set: val}
+	rec.Sysctls = append(rec.Sysctls, ref)
+	return &ref, nil
 }
 
 // setSysctl writes key=val in a namespace and records the earlier value.
