@@ -19,4 +19,8 @@
 // has the address (a renewal from a configured interface): a plain UDP
 // socket cannot unicast to an address the kernel has no neighbor entry
 // for, and RFC 2131 clients accept broadcast replies.
+//
+// IPv4 only: IPv6 stations take a static address in the lab's ULA prefix
+// (or SLAAC from a router advertisement, not provided here); DHCPv6 is
+// not implemented.
 package dhcp
