@@ -242,6 +242,17 @@ func build(r *resolved, rec *Record) error {
 	}
 	rec.Links = append(rec.Links, LinkRef{Netns: r.HostNetns, Name: r.hostIf})
 
+	// The AP forwards between the lab and the uplink. Switched on before
+	// the uplink's end comes up, so the link starts as a router's link.
+	if err := setSysctl(rec, r.APNetns, "net.ipv4.ip_forward", "1"); err != nil {
+		return err
+	}
+	if len(r.v6) > 0 {
+		if err := setSysctl(rec, r.APNetns, "net.ipv6.conf.all.forwarding", "1"); err != nil {
+			return err
+		}
+	}
+
 	rec.HostAddrs = []netip.Prefix{r.hostAddr}
 	rec.APAddrs = []netip.Prefix{r.apAddr}
 	if len(r.v6) > 0 {
@@ -254,22 +265,13 @@ func build(r *resolved, rec *Record) error {
 	if err := upWithAddrs(ap, r.APNetns, r.APIf, rec.APAddrs); err != nil {
 		return err
 	}
-	if err := waitOperUp(host, r.HostNetns, r.hostIf); err != nil {
+	if err := waitOperUp(host, r.HostNetns, r.hostIf, len(r.v6) > 0); err != nil {
 		return err
 	}
-	if err := waitOperUp(ap, r.APNetns, r.APIf); err != nil {
+	if err := waitOperUp(ap, r.APNetns, r.APIf, len(r.v6) > 0); err != nil {
 		return err
 	}
 
-	// The AP forwards between the lab and the uplink.
-	if err := setSysctl(rec, r.APNetns, "net.ipv4.ip_forward", "1"); err != nil {
-		return err
-	}
-	if len(r.v6) > 0 {
-		if err := setSysctl(rec, r.APNetns, "net.ipv6.conf.all.forwarding", "1"); err != nil {
-			return err
-		}
-	}
 	apLink, err := ap.LinkByName(r.APIf)
 	if err != nil {
 		return fmt.Errorf("find %s in namespace %s: %w", r.APIf, r.APNetns, err)
@@ -375,22 +377,39 @@ func upWithAddrs(h *netlink.Handle, netnsName, name string, addrs []netip.Prefix
 // operUpWait bounds how long Setup waits for the veth to carry traffic.
 const operUpWait = 3 * time.Second
 
-// waitOperUp waits until a link's operational state is up. A veth whose
-// ends were just set up drops what it is given until the kernel's link
-// watcher has run (up to a second later), which would cost the first
+// waitOperUp waits until a link's operational state is up and, when
+// v6, it has a usable (not tentative) IPv6 link-local address. A veth
+// whose ends were just set up drops what it is given until the kernel's
+// link watcher has run (up to a second later), and IPv6 neighbor
+// solicitations for forwarded packets (whose source is not local) need
+// the link-local address: without it the kernel waits for the next
+// retransmission, a second later. Either would cost the first
 // connection through the uplink a retransmission.
-func waitOperUp(h *netlink.Handle, netnsName, name string) error {
+func waitOperUp(h *netlink.Handle, netnsName, name string, v6 bool) error {
 	deadline := time.Now().Add(operUpWait)
 	for {
 		l, err := h.LinkByName(name)
 		if err != nil {
 			return fmt.Errorf("find %s in %s: %w", name, nsLabel(netnsName), err)
 		}
-		if l.Attrs().OperState == netlink.OperUp {
+		up := l.Attrs().OperState == netlink.OperUp
+		ll := !v6
+		if up && v6 {
+			addrs, err := h.AddrList(l, netlink.FAMILY_V6)
+			if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+				return fmt.Errorf("list addresses of %s in %s: %w", name, nsLabel(netnsName), err)
+			}
+			for _, a := range addrs {
+				if a.IP.IsLinkLocalUnicast() && a.Flags&unix.IFA_F_TENTATIVE == 0 {
+					ll = true
+				}
+			}
+		}
+		if up && ll {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s in %s is not up after %v (operational state %v)", name, nsLabel(netnsName), operUpWait, l.Attrs().OperState)
+			return fmt.Errorf("%s in %s is not ready after %v (operational state %v, IPv6 link-local ready %v)", name, nsLabel(netnsName), operUpWait, l.Attrs().OperState, ll)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

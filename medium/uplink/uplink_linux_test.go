@@ -101,10 +101,14 @@ func mustVeth(t *testing.T, a, an string, aAddrs []netip.Prefix, b, bn string, b
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := waitOperUp(ha, a, an); err != nil {
+	v6 := false
+	for _, p := range append(append([]netip.Prefix(nil), aAddrs...), bAddrs...) {
+		v6 = v6 || p.Addr().Is6()
+	}
+	if err := waitOperUp(ha, a, an, v6); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitOperUp(hb, b, bn); err != nil {
+	if err := waitOperUp(hb, b, bn, v6); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("veth %s-%s up after %v", an, bn, time.Since(start).Round(time.Millisecond))
