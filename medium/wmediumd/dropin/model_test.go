@@ -44,7 +44,7 @@ type rig struct {
 
 // newRig serves cfg on a medium with one radio per address (radio i has
 // address addrs[i]), as the drop-in sets it up.
-func newRig(t *testing.T, cfgText string, addrs ...frames.MAC) *rig {
+func newRig(t testing.TB, cfgText string, addrs ...frames.MAC) *rig {
 	t.Helper()
 	cfg, err := wmediumd.Parse("test.cfg", []byte(cfgText))
 	if err != nil {
