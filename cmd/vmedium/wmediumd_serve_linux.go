@@ -47,7 +47,7 @@ func (l *wmdLog) err(lvl int, format string, a ...any) {
 
 // loadWmediumdModel reads -c (or builds the empty model of -d) and -x,
 // printing wmediumd's startup lines.
-func loadWmediumdModel(f *wmdFlags, lg *wmdLog) (*wmediumd.Config, error) {
+func loadWmediumdModel(f *wmdFlags, lg *wmdLog) (*wmediumd.Config, *wmediumd.PERTable, error) {
 	var cfg *wmediumd.Config
 	if f.dynamic {
 		cfg = &wmediumd.Config{File: "(dynamic mode)", Model: wmediumd.ModelProb, Noise: wmediumd.NoiseLevel,
@@ -56,7 +56,7 @@ func loadWmediumdModel(f *wmdFlags, lg *wmdLog) (*wmediumd.Config, error) {
 		lg.out(logNotice, "Input configuration file: %s", f.config)
 		var err error
 		if cfg, err = wmediumd.Load(f.config); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		lg.out(logNotice, "#_if = %d", cfg.N())
 		for i, id := range cfg.IDs {
@@ -66,17 +66,18 @@ func loadWmediumdModel(f *wmdFlags, lg *wmdLog) (*wmediumd.Config, error) {
 			lg.err(logWarning, "warning: %s", w)
 		}
 	}
+	var per *wmediumd.PERTable
 	if f.perFile != "" {
 		if err := cfg.CheckPERTable(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		t, err := wmediumd.LoadPERTable(f.perFile)
-		if err != nil {
-			return nil, err
+		var err error
+		if per, err = wmediumd.LoadPERTable(f.perFile); err != nil {
+			return nil, nil, err
 		}
-		lg.out(logNotice, "Input packet error rate file: %s", t.File)
+		lg.out(logNotice, "Input packet error rate file: %s", per.File)
 	}
-	return cfg, nil
+	return cfg, per, nil
 }
 
 // serveWmediumd is the drop-in: load the model, register as the hwsim
@@ -91,7 +92,7 @@ func serveWmediumd(argv0 string, f *wmdFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", argv0, err)
 		return 1
 	}
-	cfg, err := loadWmediumdModel(f, lg)
+	cfg, per, err := loadWmediumdModel(f, lg)
 	if err != nil {
 		return fail(err)
 	}
@@ -100,6 +101,9 @@ func serveWmediumd(argv0 string, f *wmdFlags, stdout, stderr io.Writer) int {
 	sens, noise := -1000.0, cfg.Noise
 	m := medium.New(medium.Options{Seed: f.seed, SensitivityDBm: &sens, NoiseDBm: &noise})
 	model := dropin.NewModel(cfg)
+	if per != nil {
+		model.SetPERTable(per)
+	}
 	m.SetPairModel(model)
 
 	slogLevel := slog.LevelWarn

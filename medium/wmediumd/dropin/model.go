@@ -41,6 +41,18 @@ func (r Result) String() string {
 type Model struct {
 	mu  sync.Mutex
 	cfg *wmediumd.Config
+	per *wmediumd.PERTable // -x, nil: no SNR-dependent loss
+}
+
+// SetPERTable makes the SNR and path_loss models lossy by a -x table: each
+// attempt of a pair is lost with the table's probability at the pair's
+// SNR for the lowest legacy rate (index 0). vmedium's link model has one
+// loss per pair, not per rate; per-rate PER is the air model's (errors:
+// per).
+func (m *Model) SetPERTable(t *wmediumd.PERTable) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.per = t
 }
 
 // NewModel serves cfg; the Model owns it from now on.
@@ -76,8 +88,11 @@ func (m *Model) Pair(tx, rx medium.PairEnd) (medium.PairLink, bool) {
 	}
 	l := c.Link(i, j)
 	pl := medium.PairLink{SignalDBm: l.SNR + c.Noise, Unheard: l.SNR <= 0 || !l.SameMedium}
-	if l.HasLossProb {
+	switch {
+	case l.HasLossProb:
 		pl.Loss, pl.FrameLoss = l.LossProb, true
+	case m.per != nil:
+		pl.Loss = m.per.ErrorProbSNR(l.SNR, 0)
 	}
 	return pl, true
 }
