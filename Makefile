@@ -22,18 +22,31 @@ build:
 run: build
 	./$(BIN)/vmedium run $(ARGS)
 
-# Every test. Unit tests run as any user; tests needing root skip with a
-# message when not root. As root, the test tools (tshark, iperf3, ethtool,
-# QEMU and the guest's Debian packages) are installed by the project's own
-# scripts first.
-test: setup-test test-unit test-vm
+# Every test, in three rungs (internal/testutil is the ladder in code):
+#   test-unit  as any user, needs nothing but Go: go vet (also for darwin:
+#              the pure packages build anywhere), every test with -race
+#              except the root ones (named TestRoot…), then the allocation
+#              budgets (Test…Allocs) in a pass without -race, which would
+#              distort them.
+#   test-root  the root tests on this machine: real labs in network
+#              namespaces with TAP radios; as non-root each skips by name.
+#   test-vm    the real Wi-Fi stack (mac80211_hwsim, vmedium.ko, hostapd,
+#              wpa_supplicant) in QEMU guests booting Debian's kernel.
+# As root, setup-test first installs the tools the tests use (tshark,
+# iperf3, ethtool) from Debian's packages.
+test: setup-test test-unit test-root test-vm
 
 setup-test:
 	@bash tests/setup.sh
 
 test-unit:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	GOOS=darwin $(GO) vet ./frames/ ./denylist/ ./medium/
+	$(GO) test -race -count=1 -timeout 20m -skip '^(TestRoot|BenchmarkRoot)' ./...
+	$(GO) test -count=1 -timeout 10m -run 'Allocs$$' ./...
+
+test-root:
+	$(GO) test -race -count=1 -timeout 20m -run '^TestRoot' ./...
 
 test-vm: vm-bins
 	@bash tests/vm/run-all.sh
@@ -67,6 +80,9 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/libconfig/
+	$(GO) test -run XXX -fuzz '^FuzzParsePERTable$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
+	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
 
 kmod:
 	$(MAKE) -C kmod

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/mactest"
 	"github.com/vmedium/vmedium/sta"
@@ -407,9 +408,7 @@ func BenchmarkSTAToAP(b *testing.B) {
 // TestDataPathAllocs pins the zero-allocation claim of the data path:
 // STA→AP→STA relay, STA→AP stack, AP stack→STA, and group relay.
 func TestDataPathAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are meaningless under -race (sync.Pool drops items)")
-	}
+	testutil.SkipAllocsUnderRace(t)
 	m := medium.New(medium.Options{})
 	nop := func([]byte) error { return nil }
 	a, _ := startAP(t, m, ap.Config{}, ap.UplinkFunc(nop))

@@ -9,6 +9,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vmedium/vmedium/internal/testutil"
 )
 
 func ethFrame(dst, src MAC, etype uint16, payload []byte) []byte {
@@ -225,7 +227,8 @@ func TestEthernetToDataRejects(t *testing.T) {
 	}
 }
 
-func TestDataConversionDoesNotAllocate(t *testing.T) {
+func TestDataConversionAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
 	eth := testEthernetFrames(t)["ipv4"]
 	h := DataHeader{ToDS: true, Addr1: bssid, Addr2: macA, Addr3: macB}
 	buf := make([]byte, 0, 2048)

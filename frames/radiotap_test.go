@@ -7,6 +7,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vmedium/vmedium/internal/testutil"
 )
 
 func TestAppendRadiotapLayout(t *testing.T) {
@@ -155,7 +157,8 @@ func TestChannelFlagsAndRates(t *testing.T) {
 	}
 }
 
-func TestAppendRadiotapDoesNotAllocate(t *testing.T) {
+func TestAppendRadiotapAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
 	buf := make([]byte, 0, 64)
 	rt := Radiotap{Rate500K: 108, FreqMHz: 2437, ChanFlags: Chan2GHz | ChanOFDM, SignalDBm: -42, HasSignal: true}
 	if n := testing.AllocsPerRun(100, func() {

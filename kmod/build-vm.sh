@@ -3,8 +3,8 @@
 # put it where tests/vm/run.sh ships modules from (tests/vm/out/modules/).
 #
 # The build runs in a scratch copy (external modules on 6.1 build in their
-# source directory) with W=1; any compiler warning fails the build, which
-# is acceptance item 1 of issue 5.
+# source directory) with W=1; any compiler warning fails the build (the
+# module must build warning-free against the guest's headers).
 #
 # Usage: kmod/build-vm.sh            (KDIR from tests/vm/fetch.sh kdir)
 #        KDIR=/path kmod/build-vm.sh

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * vmedium.ko - a thin cfg80211 FullMAC driver whose "firmware" is the
  * userspace medium vmedium.
@@ -1343,4 +1343,4 @@ module_exit(vw_exit);
 
 MODULE_AUTHOR("vmedium");
 MODULE_DESCRIPTION("cfg80211 FullMAC radios driven by the vmedium userspace medium");
-MODULE_LICENSE("GPL");
+MODULE_LICENSE("Dual MIT/GPL");

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
 	"github.com/vmedium/vmedium/medium/netnsutil"
@@ -33,15 +34,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestRunLabRestartKeepsState runs `vmedium run` in-process twice on a small
+// TestRootRunLabRestartKeepsState runs `vmedium run` in-process twice on a small
 // tap lab (namespaces named after this test's pid, so it does not collide
 // with a lab already running here): status is live quickly, a deny pair set
 // through the API survives the restart, --reset clears it, and shutdown
 // removes the namespaces.
-func TestRunLabRestartKeepsState(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TAP devices")
-	}
+func TestRootRunLabRestartKeepsState(t *testing.T) {
+	testutil.NeedRoot(t, "creates network namespaces and TAP devices", "/dev/net/tun")
 	if c, _ := findCheck(checkKinds(), "tap"); !c.Usable {
 		t.Skipf("tap radios cannot run here: %v", c.Reasons)
 	}

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * vmedium_radio.h - the generic netlink family between the vmedium kernel
  * module (vmedium.ko, interfaces vw0.., phys vw_phy0..) and the userspace

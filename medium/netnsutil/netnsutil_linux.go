@@ -56,18 +56,29 @@ func Create(name string) error {
 	if Exists(name) {
 		return fmt.Errorf("create network namespace %s: %w", name, ErrExists)
 	}
-	runtime.LockOSThread()
+	if err := onFreshThread(func() error { return createNamed(name) }); err != nil {
+		return err
+	}
+	if err := setLoopbackUp(name); err != nil {
+		_ = Delete(name)
+		return err
+	}
+	return nil
+}
+
+// createNamed makes the namespace with netns.NewNamed, which switches the
+// calling thread into it, and switches back. It runs on onFreshThread.
+func createNamed(name string) error {
 	orig, err := netns.Get()
 	if err != nil {
-		runtime.UnlockOSThread()
 		return fmt.Errorf("create network namespace %s: get current namespace: %w", name, err)
 	}
 	defer orig.Close()
 	ns, err := netns.NewNamed(name) // switches this thread into the new namespace
 	if err != nil {
 		// NewNamed may have switched before failing; restore either way.
-		if rerr := netns.Set(orig); rerr == nil {
-			runtime.UnlockOSThread()
+		if rerr := netns.Set(orig); rerr != nil {
+			return errThreadLost{fmt.Errorf("create network namespace %s: %w (and restore: %v)", name, err, rerr)}
 		}
 		// NewNamed leaves the empty mount-point file behind when the bind
 		// mount fails; remove it so the name is free again.
@@ -79,14 +90,33 @@ func Create(name string) error {
 	}
 	ns.Close()
 	if err := netns.Set(orig); err != nil {
-		return fmt.Errorf("create network namespace %s: restore original namespace: %w", name, err)
-	}
-	runtime.UnlockOSThread()
-	if err := setLoopbackUp(name); err != nil {
-		_ = Delete(name)
-		return err
+		return errThreadLost{fmt.Errorf("create network namespace %s: restore original namespace: %w", name, err)}
 	}
 	return nil
+}
+
+// errThreadLost marks an error after which the OS thread may sit in the
+// wrong namespace: onFreshThread then keeps it locked, so the runtime
+// discards it.
+type errThreadLost struct{ error }
+
+func (e errThreadLost) Unwrap() error { return e.error }
+
+// onFreshThread runs fn on a new goroutine locked to its OS thread and
+// waits for it. The thread is unlocked (reused) afterwards unless fn
+// returns an errThreadLost.
+func onFreshThread(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		err := fn()
+		var lost errThreadLost
+		if !errors.As(err, &lost) {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
+	}()
+	return <-errc
 }
 
 func setLoopbackUp(name string) error {
@@ -142,15 +172,22 @@ func Handle(name string) (*netlink.Handle, error) {
 	return h, nil
 }
 
-// Do runs fn on a locked OS thread switched into the named namespace and
-// switches back afterwards. Use it only for calls that bind to the current
-// namespace at creation time (opening /dev/net/tun, creating sockets).
+// Do runs fn inside the named namespace. See DoPath.
 func Do(name string, fn func() error) error {
 	return DoPath(filepath.Join(Dir, name), fn)
 }
 
-// DoPath is Do for the namespace bound at path (e.g. /run/netns/ns1, or
-// /proc/PID/ns/net); "" runs fn in the caller's namespace.
+// DoPath runs fn inside the namespace bound at path (e.g. /run/netns/ns1,
+// or /proc/PID/ns/net); "" runs fn in the caller's namespace. Use it only
+// for calls that bind to the current namespace at creation time (opening
+// /dev/net/tun, creating sockets, starting a process).
+//
+// fn runs on a fresh goroutine locked to its OS thread, never on the
+// caller's: the caller's goroutine (which may itself be locked to a thread,
+// or be switched by a library) never changes namespace, and a thread whose
+// namespace cannot be restored is not unlocked, so the runtime discards it
+// when that goroutine ends instead of reusing a thread in the wrong
+// namespace.
 func DoPath(path string, fn func() error) error {
 	if path == "" {
 		return fn()
@@ -160,22 +197,20 @@ func DoPath(path string, fn func() error) error {
 		return fmt.Errorf("open network namespace %s: %w", path, err)
 	}
 	defer ns.Close()
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("get current network namespace: %w", err)
-	}
-	defer orig.Close()
-	if err := netns.Set(ns); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("enter network namespace %s: %w", path, err)
-	}
-	ferr := fn()
-	if err := netns.Set(orig); err != nil {
-		// Keep the thread locked: the runtime will drop it at goroutine exit.
-		return errors.Join(ferr, fmt.Errorf("restore network namespace after %s: %w", path, err))
-	}
-	runtime.UnlockOSThread()
-	return ferr
+	return onFreshThread(func() error {
+		orig, err := netns.Get()
+		if err != nil {
+			return fmt.Errorf("get current network namespace: %w", err)
+		}
+		defer orig.Close()
+		if err := netns.Set(ns); err != nil {
+			// The thread may be half-switched: let it die with its goroutine.
+			return errThreadLost{fmt.Errorf("enter network namespace %s: %w", path, err)}
+		}
+		ferr := fn()
+		if err := netns.Set(orig); err != nil {
+			return errThreadLost{errors.Join(ferr, fmt.Errorf("restore network namespace after %s: %w", path, err))}
+		}
+		return ferr
+	})
 }

@@ -11,7 +11,7 @@ import (
 
 // TestReaderReservesP: a serving device holds one extra P (package procs)
 // and Close gives it back before it returns.
-func TestReaderReservesP(t *testing.T) {
+func TestRootReaderReservesP(t *testing.T) {
 	needRoot(t)
 	ns := testNS(t)
 	d, err := Open(Config{Name: "vwt1", Netns: ns, MAC: frames.MAC{0x02, 0, 0, 0, 0xaa, 0x03}, MTU: 1500})

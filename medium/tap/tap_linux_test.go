@@ -11,17 +11,13 @@ import (
 	"time"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium/netnsutil"
 )
 
 func needRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces and TAP devices")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("needs /dev/net/tun: %v", err)
-	}
+	testutil.NeedRoot(t, "creates network namespaces and TAP devices", "/dev/net/tun")
 }
 
 // testNS creates a uniquely named namespace removed at the end of the test.
@@ -68,7 +64,7 @@ func TestValidation(t *testing.T) {
 // datagram makes the kernel ARP (read side), our ARP reply written up
 // (write side) resolves the neighbour, and the queued datagram then comes
 // out addressed to the MAC we answered with.
-func TestDevice(t *testing.T) {
+func TestRootDevice(t *testing.T) {
 	needRoot(t)
 	ns := testNS(t)
 	hw := frames.MAC{0x02, 0, 0, 0, 0xaa, 0x01}
@@ -170,7 +166,7 @@ func arpReply(dst, src frames.MAC, dstIP, srcIP [4]byte) []byte {
 // BenchmarkWriteEthernet measures the uplink write path (one TAP write per
 // frame, a 1500-byte UDP datagram to an address nobody listens on); it must
 // not allocate.
-func BenchmarkWriteEthernet(b *testing.B) {
+func BenchmarkRootWriteEthernet(b *testing.B) {
 	needRoot(b)
 	ns := testNS(b)
 	hw := frames.MAC{0x02, 0, 0, 0, 0xaa, 0x01}

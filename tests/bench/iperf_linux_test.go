@@ -17,20 +17,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/lab"
 )
 
-// BenchmarkLabIperf3 runs iperf3 TCP for IPERF_SECONDS (default 10) from
+// BenchmarkRootLabIperf3 runs iperf3 TCP for IPERF_SECONDS (default 10) from
 // the first station to the second through the AP (namespaces vmp0..2) and
 // reports Gbit/s.
-func BenchmarkLabIperf3(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root: creates network namespaces and TAP devices")
-	}
-	if _, err := exec.LookPath("iperf3"); err != nil {
-		b.Skip("needs iperf3 (apt-get install iperf3)")
-	}
+func BenchmarkRootLabIperf3(b *testing.B) {
+	testutil.NeedRoot(b, "creates network namespaces and TAP devices", "/dev/net/tun", "iperf3")
 	secs := os.Getenv("IPERF_SECONDS")
 	if secs == "" {
 		secs = "10"

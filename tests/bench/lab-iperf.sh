@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lab-iperf.sh — the lab throughput benchmark (issue 3, item 8), run by
+# lab-iperf.sh — the lab throughput benchmark, run by
 # `make bench-lab` as root after `make build`.
 #
 # Measures iperf3 TCP for $DURATION s (default 10):

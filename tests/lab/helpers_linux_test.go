@@ -1,5 +1,5 @@
-// Package labtest holds the root integration tests of the userspace lab
-// (issue 3): a real lab built in-process with lab.Up on TAP radios in
+// Package labtest holds the root integration tests of the userspace lab:
+// a real lab built in-process with lab.Up on TAP radios in
 // network namespaces, exercised with the system's ping and with sockets
 // inside the namespaces. Namespaces are named vmt*/vms*/vme* so they never
 // clash with a user's running lab (ns0…).
@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/lab"
 	"github.com/vmedium/vmedium/medium/netnsutil"
@@ -31,17 +32,7 @@ import (
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the lab creates network namespaces and TAP devices (run the tests with sudo)")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("needs /dev/net/tun for TAP radios: %v", err)
-	}
-	for _, tool := range []string{"ip", "ping"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (Debian packages iproute2, iputils-ping): %v", tool, err)
-		}
-	}
+	testutil.NeedRoot(t, "the lab creates network namespaces and TAP devices", "/dev/net/tun", "ip", "ping")
 }
 
 // labConfig is the default lab with namespaces renamed prefix0..2.

@@ -15,9 +15,9 @@ import (
 	"github.com/vmedium/vmedium/medium/netnsutil"
 )
 
-// TestLab brings up the default topology (namespaces vmt0..2) and checks
-// acceptance items 2, 3, 4, 5 and 7 of issue 3 on one lab.
-func TestLab(t *testing.T) {
+// TestRootLab brings up the default topology (namespaces vmt0..2) and
+// checks the lab's promises on one lab.
+func TestRootLab(t *testing.T) {
 	needRoot(t)
 	cfg := labConfig("vmt")
 	r := up(t, cfg, false)
@@ -263,7 +263,7 @@ func binomialRange(n int, q, tail float64) (lo, hi int) {
 // TestStaleRecovery simulates a crash: lab.json of a dead process lists
 // namespaces, one of which is still there. Up must remove it, say so, and
 // start.
-func TestStaleRecovery(t *testing.T) {
+func TestRootStaleRecovery(t *testing.T) {
 	needRoot(t)
 	cfg := labConfig("vms")
 	stateDir := t.TempDir()
@@ -299,7 +299,7 @@ func TestStaleRecovery(t *testing.T) {
 
 // TestLiveStateRefused: a state file of a live process (this one) is not
 // cleaned: Up refuses, naming the PID, and touches nothing.
-func TestLiveStateRefused(t *testing.T) {
+func TestRootLiveStateRefused(t *testing.T) {
 	needRoot(t)
 	stateDir := t.TempDir()
 	if err := lab.WriteStateFile(stateDir, lab.StateFile{PID: osGetpid(), Namespaces: []string{"vml1"}}); err != nil {
@@ -314,7 +314,7 @@ func TestLiveStateRefused(t *testing.T) {
 
 // TestExistingNamespace: an existing namespace is an error naming it; with
 // ReuseNetns it is used and left in place by Close.
-func TestExistingNamespace(t *testing.T) {
+func TestRootExistingNamespace(t *testing.T) {
 	needRoot(t)
 	if err := netnsutil.Create("vme1"); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hwsim-attach.host.sh: issue 4 item 9 on the host. run.sh runs it after
+# hwsim-attach.host.sh: the host half of hwsim-attach. run.sh runs it after
 # hwsim-attach passed in the guest, with the scenario's out directory: the
 # pcap `vmctl capture` made in the guest must decode in tshark without a
 # single malformed frame and hold beacons, EAPOL and protected data frames.

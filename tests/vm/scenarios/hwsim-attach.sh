@@ -1,5 +1,5 @@
 #!/bin/sh
-# hwsim-attach: issue 4 acceptance items 6, 8 and 9 through the product.
+# hwsim-attach: `vmedium run --attach` (the wmediumd recipe) through the product.
 # Radios from `modprobe mac80211_hwsim radios=3`, moved into ns0..ns2 by
 # hand, hostapd and wpa_supplicant started here; `vmedium run --backend
 # hwsim --attach` serves them (names from their interfaces: wlan0..wlan2)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# hwsim-bench: issue 4 item 10 in one guest run. Three module radios in
+# hwsim-bench: vmedium vs the in-kernel medium in one guest run. Three module radios in
 # ns0..ns2 (WPA2: hostapd in ns0, stations in ns1/ns2), iperf3 STA→STA
 # (ns1 → ns2 through the AP): TCP 10 s and UDP at the in-kernel TCP rate
 # for 5 s, first with the kernel's own medium, then through the product

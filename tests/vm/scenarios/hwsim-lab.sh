@@ -1,5 +1,5 @@
 #!/bin/sh
-# hwsim-lab: issue 4 acceptance items 1-5 through the product: `vmedium run
+# hwsim-lab: the hwsim lab through the product: `vmedium run
 # --backend hwsim` builds the lab (radios created over netlink, moved into
 # ns0..ns2, renamed vw0..vw2, hostapd WPA2-PSK in ns0, wpa_supplicant in
 # ns1/ns2) and `vmctl` drives it; the scenario checks association, pings,

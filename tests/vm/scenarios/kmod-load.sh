@@ -1,5 +1,5 @@
 #!/bin/sh
-# kmod-load: issue 5 acceptance 1 and the module-lifetime half of 7.
+# kmod-load: the module builds, loads, and unloads cleanly.
 # vmedium.ko (built on the host by kmod/build-vm.sh against the guest's
 # headers, shipped in /vm/modules) loads with radios=3; `iw dev` shows
 # vw0-vw2 each on its own phy vw_phy0-2; the phys move to ns0-ns2; the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# kmod-vmedium: issue 5 acceptance items 2, 3, 4, 7 and 9 through the product
+# kmod-vmedium: the kmod lab through the product
 # binaries (not a Go test binary): with vmedium.ko loaded, `vmedium run`
 # without --backend must auto-select kmod and bring up the seed lab (vw0 AP
 # in ns0, vw1/vw2 stations in ns1/ns2); `vmctl status` says

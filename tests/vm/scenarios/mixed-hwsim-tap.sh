@@ -1,5 +1,5 @@
 #!/bin/sh
-# mixed-hwsim-tap: issue 4 acceptance item 7, mixed radios on one medium,
+# mixed-hwsim-tap: mixed radios on one medium,
 # through the product. One `vmedium run --backend hwsim --config` lab (a
 # per-radio `kind:` makes two radios userspace TAP radios) with two open
 # networks on one medium:

@@ -1,5 +1,0 @@
-//go:build !race
-
-package ap_test
-
-const raceEnabled = false

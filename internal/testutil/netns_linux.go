@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+
+package testutil
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"testing"
+
+	"github.com/vmedium/vmedium/medium/netnsutil"
+)
+
+// Netns is a named network namespace that lives as long as one test.
+type Netns struct{ Name string }
+
+// NewNetns creates a network namespace with a unique name starting with
+// prefix (loopback up) and deletes it when t ends. The caller must have
+// passed NeedRoot.
+func NewNetns(t testing.TB, prefix string) *Netns {
+	t.Helper()
+	b := make([]byte, 3)
+	rand.Read(b)
+	name := prefix + hex.EncodeToString(b)
+	if err := netnsutil.Create(name); err != nil {
+		t.Fatalf("create test namespace: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := netnsutil.Delete(name); err != nil {
+			t.Errorf("delete test namespace: %v", err)
+		}
+	})
+	return &Netns{Name: name}
+}
+
+// Do runs fn inside the namespace, on a fresh goroutine locked to its own
+// OS thread (netnsutil.Do): the test's goroutine never changes namespace.
+func (n *Netns) Do(fn func() error) error { return netnsutil.Do(n.Name, fn) }
