@@ -11,6 +11,8 @@
 #   `vmctl links` shows the config's matrix; SIGTERM → the kernel reverts
 #   (dmesg) within 1 s and the pair connects again on the in-kernel medium
 #   two APs on different channels: a scan on either channel lists one BSS
+#   `vmedium run --attach --wmediumd-config` gives the lab's attach mode the
+#   same links
 # vm-timeout: 300
 . /vm/lib.sh
 
@@ -143,5 +145,20 @@ grep -q "SSID: wmd$" "$VM_WORK/scan-2412.txt" || fail "the 2412 MHz scan does no
 grep -q "SSID: wmd11" "$VM_WORK/scan-2462.txt" || fail "the 2462 MHz scan does not show the channel-11 AP"
 kill -INT "$WMD"
 wait "$WMD" || fail "wmediumd exit code on SIGINT: $?"
+
+# the lab's attach mode with the same model
+vmedium run --backend hwsim --attach --wmediumd-config "$VM_WORK/snr.cfg" --state-dir /run/vmedium-wmd \
+	>"$VM_WORK/run.out" 2>"$VM_WORK/run.log" &
+RUN=$!
+wait_for 30 grep -q '^vmedium is running' "$VM_WORK/run.out"
+vmctl links | tee "$VM_WORK/links-run.txt"
+grep -E "^wlan0 +wlan1 +-61 dBm +model " "$VM_WORK/links-run.txt" >/dev/null || fail "run --attach --wmediumd-config: wlan0 -> wlan1 not from the model"
+grep -E "^wlan0 +wlan3 +-91 dBm +model .*no \(out of range\)" "$VM_WORK/links-run.txt" >/dev/null || fail "run --attach --wmediumd-config: wlan3 (not in the config) hears wlan0"
+in_ns ns1 wpa_cli -p /run/wpa_supplicant -i wlan1 reassociate >/dev/null
+wait_wpa_completed 10 ns1 wlan1
+ping_ok ns1 10.0.0.1 3
+kill "$RUN"
+wait "$RUN" || fail "vmedium run exited $? on SIGTERM"
+log "vmedium run --attach --wmediumd-config serves the config's links"
 check_dmesg
 log "wmediumd-drop passed"
