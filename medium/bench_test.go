@@ -6,6 +6,7 @@ import (
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/internal/testutil"
+	"github.com/vmedium/vmedium/medium/air"
 )
 
 func discard([]byte, RxInfo) error { return nil }
@@ -91,5 +92,49 @@ func TestDispatchAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("dispatch allocates %.1f times per frame pair, want 0", allocs)
+	}
+}
+
+// BenchmarkDispatchPER is BenchmarkDispatch with errors per (and airtime
+// accounted): each unicast frame walks a two-stage rate chain over a link
+// that is grey at its first rate, so the draws are exercised.
+func BenchmarkDispatchPER(b *testing.B) {
+	for _, n := range []int{3, 100} {
+		for _, kind := range []string{"unicast", "broadcast"} {
+			for _, at := range []string{AirtimeOff, AirtimeAccount} {
+				for _, lk := range []string{"clear", "grey"} {
+					b.Run(fmt.Sprintf("radios=%d/%s/airtime=%s/link=%s", n, kind, at, lk), func(b *testing.B) {
+						m, rs := benchNet(b, n)
+						if err := m.SetAir(AirConfig{Errors: ErrorsPER, Airtime: at}); err != nil {
+							b.Fatal(err)
+						}
+						// benchNet's lossy link is the transmitter's: the model alone here.
+						m.ResetLink(rs[2].Name(), rs[0].Name())
+						if lk == "grey" {
+							grey := -76.0 // SNR 18 dB: grey at 54 Mbit/s, clear at 24
+							m.SetLink(rs[n-1].Name(), rs[0].Name(), &grey, nil)
+						}
+						c := &air.Chain{N: 2}
+						c.Stages[0] = air.Stage{Mode: air.Legacy(air.Rate54), Count: 2}
+						c.Stages[1] = air.Stage{Mode: air.Legacy(air.Rate24), Count: 2}
+						dst := rs[0].Addr()
+						opt := TxOptions{MaxAttempts: 4, Chain: c}
+						if kind == "broadcast" {
+							dst = frames.Broadcast
+							opt = TxOptions{NoAck: true, Chain: c}
+						}
+						f := dataFrame(true, false, dst, rs[n-1].Addr(), dst)
+						f = append(f, make([]byte, 1500)...)
+						tx := rs[n-1]
+						b.ReportAllocs()
+						b.SetBytes(int64(len(f)))
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							tx.Transmit(f, opt)
+						}
+					})
+				}
+			}
+		}
 	}
 }

@@ -51,6 +51,9 @@ func (m *Medium) Transmit(tx *Radio, frame []byte, opt TxOptions) TxResult {
 		}
 	}
 	info := RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
+	if s.air != nil {
+		return m.transmitAir(s, s.air, tx, f, frame, &opt, info, sa, obs)
+	}
 
 	a1 := f.Addr1()
 	if a1.IsGroup() {

@@ -97,10 +97,12 @@ const (
 	DropMalformed                     // frame failed to parse
 	DropNoSuchRadio                   // unicast addr1 owned by no radio
 	DropOther                         // the receiver's port refused it
+	DropPER                           // air model: the frame's PER at the link's SNR
+	DropQueueFull                     // airtime timed: the transmitter's queue for the air is full
 	numDropReasons
 )
 
-var dropReasonNames = [numDropReasons]string{"denied", "loss", "out_of_range", "other_frequency", "malformed", "no_such_radio", "other"}
+var dropReasonNames = [numDropReasons]string{"denied", "loss", "out_of_range", "other_frequency", "malformed", "no_such_radio", "other", "per", "queue_full"}
 
 // String returns the metric label of r.
 func (r DropReason) String() string {
@@ -138,6 +140,10 @@ type counters struct {
 	txFrames, txBytes, txAcked, txFailed, txRetries atomic.Uint64
 	rxFrames, rxBytes, dispatchErr                  atomic.Uint64
 	drops                                           [numDropReasons]atomic.Uint64
+	// air model: airtime of the radio's exchanges (ns) and attempts per
+	// rate ([format][index], see rateSlot).
+	airtimeNs    atomic.Uint64
+	rateAttempts [4][numRateSlots]atomic.Uint64
 }
 
 // Radio is one radio on the medium. Its slot is fixed for its lifetime and
