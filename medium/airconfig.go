@@ -149,9 +149,22 @@ func (c AirConfig) String() string {
 var PropagationParams = []string{"exponent", "ref_loss_db", "ref_distance", "sigma_db", "tx_height", "rx_height",
 	"system_loss_db", "power_loss_coeff", "floors", "floor_loss_db", "floor_step_db", "seed"}
 
-// SetPropagationParam sets one named parameter of p (see
-// PropagationParams); an unknown name is an *InvalidValueError.
+// ModelParams lists the parameters each propagation model uses.
+var ModelParams = map[string][]string{
+	air.ModelLogDistance:        {"exponent", "ref_loss_db", "ref_distance"},
+	air.ModelLogNormalShadowing: {"exponent", "ref_loss_db", "ref_distance", "sigma_db", "seed"},
+	air.ModelFreeSpace:          {"system_loss_db", "ref_distance"},
+	air.ModelTwoRayGround:       {"tx_height", "rx_height", "system_loss_db", "ref_distance"},
+	air.ModelITUIndoor:          {"power_loss_coeff", "floors", "floor_loss_db", "floor_step_db", "ref_distance"},
+}
+
+// SetPropagationParam sets one named parameter of p (see ModelParams); a
+// name p's model does not use is an *InvalidValueError naming the ones
+// it does.
 func SetPropagationParam(p *air.Propagation, name string, v float64) error {
+	if ps, ok := ModelParams[p.Model]; ok && !contains(ps, name) {
+		return &InvalidValueError{What: p.Model + " parameter", Value: strconv.Quote(name), Accepted: strings.Join(ps, ", ")}
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return &InvalidValueError{What: "propagation " + name, Value: strconv.FormatFloat(v, 'g', -1, 64), Accepted: "a finite number"}
 	}
