@@ -4,10 +4,14 @@ package medium
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/internal/testutil"
@@ -374,4 +378,62 @@ func TestDispatchPERAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("per dispatch allocates %.1f times per frame triple, want 0", allocs)
 	}
+}
+
+func TestAirMetrics(t *testing.T) {
+	testutil.CheckLeaks(t)
+	tn, clk := timedNet(t)
+	f := dataFrame(true, false, mac(1), mac(0), mac(1))
+	var mu sync.Mutex
+	n := 0
+	done := func(TxResult) { mu.Lock(); n++; mu.Unlock() }
+	tn.radios[0].Transmit(f, TxOptions{Chain: chainOf(air.Stage{Mode: air.Legacy(air.Rate6), Count: 2}), Done: done})
+	advanceUntil(t, clk, func() bool { mu.Lock(); defer mu.Unlock(); return n == 1 })
+	out := gatherText(t, tn.m)
+	for _, want := range []string{
+		`vmedium_air_airtime_seconds_total{kind="local",radio="vw0"}`,
+		`vmedium_air_attempts_total{kind="local",radio="vw0",rate="6M"} 1`,
+		`vmedium_air_channel_busy_ratio{freq_mhz="2437"}`,
+		`vmedium_air_collisions_total{freq_mhz="2437"} 0`,
+		`vmedium_air_scheduler_lateness_seconds_count{freq_mhz="2437"}`,
+	} {
+		if !containsStr(out, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Under account, the busy ratio is the offered airtime over wall time.
+	setAir(t, tn.m, ErrorsPER, AirtimeAccount)
+	tn.radios[0].Transmit(f, TxOptions{})
+	if out := gatherText(t, tn.m); !containsStr(out, `vmedium_air_channel_busy_ratio{freq_mhz="2437"}`) {
+		t.Errorf("account: no busy ratio in\n%s", out)
+	}
+}
+
+func gatherText(t *testing.T, m *Medium) string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewCollector(m))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			var ls []string
+			for _, l := range mt.GetLabel() {
+				ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			lab := "{" + strings.Join(ls, ",") + "}"
+			switch {
+			case mt.Counter != nil:
+				fmt.Fprintf(&b, "%s%s %g\n", mf.GetName(), lab, mt.GetCounter().GetValue())
+			case mt.Gauge != nil:
+				fmt.Fprintf(&b, "%s%s %g\n", mf.GetName(), lab, mt.GetGauge().GetValue())
+			case mt.Histogram != nil:
+				fmt.Fprintf(&b, "%s_count%s %d\n", mf.GetName(), lab, mt.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return b.String()
 }

@@ -362,6 +362,9 @@ type TimedStats struct {
 	LateSum   time.Duration
 	LateMax   time.Duration
 	LateP99   time.Duration
+	// LateBuckets[i] counts events late by [2^(i−1), 2^i) µs (the last
+	// bucket: everything later).
+	LateBuckets [16]uint64
 }
 
 // Timed returns the running schedulers' counters, one per channel.
@@ -382,9 +385,13 @@ func (m *Medium) Timed() []TimedStats {
 	for _, d := range ds {
 		c := d.d.Counters()
 		l := d.r.Lateness()
-		out = append(out, TimedStats{FreqMHz: d.freq, BusyRatio: c.BusyRatio(), Collisions: c.Collisions.Load(),
+		st := TimedStats{FreqMHz: d.freq, BusyRatio: c.BusyRatio(), Collisions: c.Collisions.Load(),
 			Dropped: c.Dropped.Load(), LateCount: l.Count.Load(), LateSum: time.Duration(l.SumNs.Load()),
-			LateMax: time.Duration(l.MaxNs.Load()), LateP99: l.Quantile(0.99)})
+			LateMax: time.Duration(l.MaxNs.Load()), LateP99: l.Quantile(0.99)}
+		for i := range l.Buckets {
+			st.LateBuckets[i] = l.Buckets[i].Load()
+		}
+		out = append(out, st)
 	}
 	return out
 }
