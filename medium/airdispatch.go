@@ -53,6 +53,18 @@ func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
 	return a
 }
 
+// AirActive reports whether the air model is on (errors per or airtime
+// account/timed): backends then decode the rate chain for TxOptions.Chain,
+// which the plain path never reads.
+func (m *Medium) AirActive() bool { return m.snap.Load().air != nil }
+
+// AirTimed reports whether airtime is timed: Transmit then reports to
+// TxOptions.Done later.
+func (m *Medium) AirTimed() bool {
+	a := m.snap.Load().air
+	return a != nil && a.timed != nil
+}
+
 // freqLocked is the frequency a pair's path loss is computed at: the
 // transmitter's channel, else the receiver's (0: the model's default).
 func (m *Medium) freqLocked(src, dst string) uint32 {
