@@ -49,7 +49,9 @@ func lg(r air.LegacyRate) air.Mode { return air.Legacy(r) }
 func TestAirTxInfoGolden(t *testing.T) {
 	clear := func(l *air.Link, md air.Mode) bool { return l.Class(md) == air.Clear }
 	dead := func(l *air.Link, md air.Mode) bool { return l.Class(md) == air.Dead }
-	ackOK := func(l *air.Link) bool { return clear(l, lg(air.Rate1)) && clear(l, lg(air.Rate6)) && clear(l, lg(air.Rate12)) }
+	ackOK := func(l *air.Link) bool {
+		return clear(l, lg(air.Rate1)) && clear(l, lg(air.Rate6)) && clear(l, lg(air.Rate12))
+	}
 	for _, c := range []struct {
 		name    string
 		signal  func(t *testing.T) float64

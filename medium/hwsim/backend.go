@@ -96,6 +96,7 @@ type counters struct {
 // Backend serves mac80211_hwsim radios on a medium.
 type Backend struct {
 	m         *medium.Medium
+	chain     air.Chain // scratch rate chain of the frame being handled
 	conn      conn
 	closeConn func() error // closes conn's descriptor
 	family    uint16
@@ -380,12 +381,13 @@ func (b *Backend) handleFrame(data []byte) {
 	default:
 		opt := medium.TxOptions{NoAck: noAck, MaxAttempts: want, FreqMHz: f.freq,
 			RateIdx: rxRate(&f)}
-		var ch air.Chain
 		if b.m.AirActive() {
 			// The air model judges each stage at its own rate: give it
-			// the chain the kernel's rate control chose.
-			if f.chain(&ch) {
-				opt.Chain = &ch
+			// the chain the kernel's rate control chose. Frames are
+			// handled one at a time on the receive goroutine and the
+			// medium keeps no reference: one scratch chain serves all.
+			if f.chain(&b.chain) {
+				opt.Chain = &b.chain
 			}
 			if b.m.AirTimed() {
 				opt.Done = b.txDone(&f)
