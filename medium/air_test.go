@@ -437,3 +437,40 @@ func gatherText(t *testing.T, m *Medium) string {
 	}
 	return b.String()
 }
+
+// A MAC that gives no rate chain (tap and kmod radios) gets one from the
+// medium's rate control: it settles on a fast rate on a strong link and a
+// slow one on a weak link.
+func TestRateControlForGoMACs(t *testing.T) {
+	for _, c := range []struct {
+		signal   float64
+		min, max air.LegacyRate
+	}{
+		{-40, air.Rate48, air.Rate54},
+		{-83, air.Rate6, air.Rate24}, // SNR 11 dB
+	} {
+		tn := newNet(t, 2)
+		setAir(t, tn.m, ErrorsPER, AirtimeOff)
+		tn.m.SetLink("vw0", "vw1", &c.signal, nil)
+		f := dataFrame(true, false, mac(1), mac(0), mac(1))
+		f = append(f, make([]byte, 1200)...)
+		for i := 0; i < 2000; i++ {
+			tn.radios[0].Transmit(f, TxOptions{MaxAttempts: 4})
+		}
+		// The rate of the last 200 deliveries, in Mbit/s (2.4 GHz table).
+		infos := tn.recs[1].infos
+		hist := map[air.LegacyRate]int{}
+		for _, in := range infos[len(infos)-200:] {
+			hist[air.LegacyRate(in.RateIdx)]++
+		}
+		best, n := air.LegacyRate(0), 0
+		for r, k := range hist {
+			if k > n {
+				best, n = r, k
+			}
+		}
+		if best < c.min || best > c.max {
+			t.Errorf("signal %g dBm: settled on %v (histogram %v), want %v…%v", c.signal, best, hist, c.min, c.max)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium/air"
+	"github.com/vmedium/vmedium/medium/air/ratectl"
 )
 
 // airSnap is the air model compiled into one snapshot: the error model,
@@ -282,12 +283,17 @@ func (m *Medium) transmitAir(s *snapshot, a *airSnap, tx *Radio, f frames.Frame,
 		return res
 	}
 	l := s.link(tx.slot, rx.slot)
+	var rc *ratectl.Controller
+	if c == &def && !noAck {
+		rc = m.pickRate(a, tx, rx, info.FreqMHz, c)
+	}
 	if a.per && l.loss == 0 && !a.fade && a.clearFirst(s, tx, rx, &c.Stages[0]) {
 		// Clear both ways at the first rate: one attempt, no draw.
 		o.Attempts[0], o.Delivered, o.DeliveredStage, o.Acked = 1, true, 0, !noAck
 	} else {
 		m.walk(s, a, tx, rx, l, c, &o, length, noAck)
 	}
+	reportRate(tx, rc, c, &o)
 	if o.Delivered {
 		md := c.Stages[o.DeliveredStage].Mode
 		info.RateIdx = air.RxRateIndex(md, band)

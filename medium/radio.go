@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/air/ratectl"
 )
 
 // Kind names a kind of radio backend.
@@ -163,6 +164,9 @@ type Radio struct {
 	// given --seed and frame sequence.
 	rngMu sync.Mutex
 	rng   *rand.Rand
+	// rc are the rate controls of frames to each receiver slot, for a
+	// MAC that gives no rate chain (guarded by rngMu).
+	rc []*ratectl.Controller
 
 	removed atomic.Bool
 

@@ -9,6 +9,7 @@ import (
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium/air"
 	"github.com/vmedium/vmedium/medium/air/contention"
+	"github.com/vmedium/vmedium/medium/air/ratectl"
 )
 
 // timedAir is airtime timed: one contention domain per channel in use,
@@ -61,6 +62,7 @@ type pendingTx struct {
 	noAck  bool
 	res    TxResult
 	done   func(TxResult)
+	rc     *ratectl.Controller // the rate control that chose the chain, if any
 }
 
 // timedLocked returns the schedulers for snapshot s: the running ones when
@@ -247,11 +249,18 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		m.finishAir(&res, &o, tx, noAck)
 		return res
 	}
+	var rc *ratectl.Controller
 	if dst >= 0 {
+		if opt.Chain == nil && !noAck {
+			var own air.Chain
+			if rc = m.pickRate(a, tx, s.radios[dst], info.FreqMHz, &own); rc != nil {
+				c = &own
+			}
+		}
 		dst = td.index[dst]
 	}
 	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
-		noAck: noAck, done: opt.Done, res: res}
+		noAck: noAck, done: opt.Done, res: res, rc: rc}
 	src := td.index[tx.slot]
 	td.mu.Lock()
 	if td.pend == nil || td.inflight[src] >= contention.DefaultQueueLimit { // stopped meanwhile, or queue full
@@ -330,6 +339,7 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 			res.AckSignal = s.link(d.slot, p.tx.slot).signal
 		}
 	}
+	reportRate(p.tx, p.rc, &p.chain, &oc)
 	m.finishAir(&res, &oc, p.tx, p.noAck)
 	a := &airSnap{model: td.ta.model, account: true}
 	m.charge(a, p.tx, td.freq, &p.chain, &oc, j.Len, !p.noAck)
