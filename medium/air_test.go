@@ -474,3 +474,36 @@ func TestRateControlForGoMACs(t *testing.T) {
 		}
 	}
 }
+
+// Without Done a timed Transmit waits for the exchange and returns its
+// outcome; a radio relaying from inside a delivery does not wait.
+func TestTimedTransmitWithoutDoneWaits(t *testing.T) {
+	testutil.CheckLeaks(t)
+	tn, clk := timedNet(t)
+	stop := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				clk.Advance(20 * time.Microsecond)
+				time.Sleep(10 * time.Microsecond)
+			}
+		}
+	}()
+	defer func() { close(stop); <-ticked }()
+	f := dataFrame(true, false, mac(1), mac(0), mac(1))
+	res := tn.radios[0].Transmit(f, TxOptions{})
+	if res.Pending || !res.Acked || tn.recs[1].count() != 1 {
+		t.Fatalf("blocking timed transmit: %+v, delivered %d", res, tn.recs[1].count())
+	}
+	tn.radios[1].inCallback.Add(1)
+	res = tn.radios[1].Transmit(dataFrame(true, false, mac(0), mac(1), mac(0)), TxOptions{})
+	tn.radios[1].inCallback.Add(-1)
+	if !res.Pending {
+		t.Fatalf("transmit from inside a delivery waited: %+v", res)
+	}
+}

@@ -169,6 +169,9 @@ type Radio struct {
 	rc []*ratectl.Controller
 
 	removed atomic.Bool
+	// inCallback counts the timed schedulers' deliveries running into
+	// this radio's port (see transmitTimed).
+	inCallback atomic.Int32
 
 	// status, when set, describes the radio's MAC instead of its port
 	// (a hwsim radio's MAC is mac80211 driven by hostapd/wpa_supplicant,

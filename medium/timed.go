@@ -212,10 +212,12 @@ func acOf(f frames.Frame) air.AC {
 
 // transmitTimed hands a frame to its channel's scheduler. Deterministic
 // failures (no such radio, denied, out of range, other channel) are
-// reported at once, as without timing. Otherwise the result is Pending and
-// goes to opt.Done when the exchange ends; without Done the outcome only
-// shows in the counters (Transmit never blocks: a MAC that relays inside
-// its Deliver would otherwise wait on its own channel's goroutine).
+// reported at once, as without timing. Otherwise, with opt.Done, the
+// result is Pending and goes to Done when the exchange ends; without Done
+// Transmit waits for that end (at most maxTimedWait) and returns the
+// outcome — except when the radio transmits from inside a delivery (a MAC
+// relaying in its Deliver), which would wait on its own channel's
+// goroutine: that frame is Pending and only counted.
 func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Frame, frame []byte, opt *TxOptions,
 	c *air.Chain, info RxInfo, sa *Radio, obs []Observer) TxResult {
 	a1 := f.Addr1()
@@ -275,11 +277,35 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	td.pend[tag] = p
 	td.inflight[src]++
 	td.mu.Unlock()
+	var wait chan TxResult
+	if p.done == nil && tx.inCallback.Load() == 0 {
+		// No callback: block until the air is done with the frame, so a
+		// MAC sending as fast as it can is paced by the air. Not when
+		// the radio transmits from inside a delivery of this scheduler
+		// (an AP relaying): that would wait on its own goroutine.
+		wait = make(chan TxResult, 1)
+		p.done = func(r TxResult) { wait <- r }
+	}
 	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: acOf(f),
 		NoAck: noAck, Tag: tag})
+	if wait != nil {
+		t := time.NewTimer(maxTimedWait)
+		defer t.Stop()
+		select {
+		case r := <-wait:
+			return r
+		case <-t.C:
+			// The scheduler is far behind (or stopped): give up waiting,
+			// the outcome still shows in the counters.
+		}
+	}
 	res.Pending = true
 	return res
 }
+
+// maxTimedWait bounds how long a Transmit without Done waits for its
+// exchange under airtime timed.
+const maxTimedWait = time.Second
 
 func (td *timedDomain) lookup(tag uint64, remove bool) *pendingTx {
 	td.mu.Lock()
@@ -310,7 +336,10 @@ func (td *timedDomain) Deliver(j *contention.Job, rx int, md air.Mode, signalDBm
 	info := p.info
 	info.SignalDBm = s.link(p.tx.slot, r.slot).signal
 	info.RateIdx = air.RxRateIndex(md, air.BandOf(info.FreqMHz))
-	if m.handOver(p.tx, r, p.frame, info, p.obs) {
+	r.inCallback.Add(1)
+	ok := m.handOver(p.tx, r, p.frame, info, p.obs)
+	r.inCallback.Add(-1)
+	if ok {
 		p.res.Delivered++
 		p.res.RxRateIdx = info.RateIdx
 	}
