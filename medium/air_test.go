@@ -166,13 +166,13 @@ func TestFlatWithAccountKeepsFlatSemanticsAndChargesAirtime(t *testing.T) {
 	}
 	o := air.Outcome{Attempts: [4]uint8{1}, Acked: true, Delivered: true}
 	want := air.DefaultTiming(2437).Airtime(air.DefaultBasicRates, c, &o, 1504, true)
-	if got := time.Duration(tn.radios[0].c.airtimeNs.Load()); got != want || want == 0 {
+	if got := time.Duration(tn.radios[0].airc.airtimeNs.Load()); got != want || want == 0 {
 		t.Fatalf("airtime charged %v, want %v", got, want)
 	}
 	if got := time.Duration(tn.m.acct.chanNs[chanSlot(2437)].Load()); got != want {
 		t.Fatalf("channel airtime %v, want %v", got, want)
 	}
-	if tn.radios[0].c.rateAttempts[air.FormatOFDM][air.Rate54].Load() != 1 {
+	if tn.radios[0].airc.rateAttempts[air.FormatOFDM][air.Rate54].Load() != 1 {
 		t.Fatal("attempt at 54 Mbit/s not counted")
 	}
 }

@@ -45,7 +45,7 @@ func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
 			if rx == nil || rx == tx {
 				continue
 			}
-			*a.link(s, tx.slot, rx.slot) = a.model.CompileLink(s.link(tx.slot, rx.slot).dbm)
+			*a.link(s, tx.slot, rx.slot) = a.model.CompileLink(s.signal(tx.slot, rx.slot))
 		}
 	}
 	if m.air.Airtime == AirtimeTimed {
@@ -227,19 +227,40 @@ func defaultChain(c *air.Chain, opt *TxOptions, freq uint32, noAck bool) {
 
 // transmitAir is Transmit with the air model on: the rate chain decides
 // per attempt (errors per) and the exchange's airtime is charged
-// (airtime account) or scheduled (airtime timed).
-func (m *Medium) transmitAir(s *snapshot, a *airSnap, tx *Radio, f frames.Frame, frame []byte, opt *TxOptions,
-	info RxInfo, sa *Radio, obs []Observer) TxResult {
+// (airtime account) or scheduled (airtime timed). Transmit branches here
+// right after loading the snapshot, so the plain path keeps nothing alive
+// for it (opt by value: an address of Transmit's parameter would cost the
+// plain path too).
+func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byte, opt TxOptions) TxResult {
+	a := s.air
+	freq := opt.FreqMHz
+	if freq == 0 {
+		freq = tx.freq.Load()
+	}
+	obs := *m.observers.Load()
+	for _, o := range obs {
+		o.Transmitted(tx, frame, freq)
+	}
+	var sa *Radio
+	if f.IsData() {
+		if a := f.SA(); a != f.TA() {
+			sa = s.byAddr[a]
+			if sa == tx {
+				sa = nil
+			}
+		}
+	}
+	info := RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
 	a1 := f.Addr1()
 	noAck := opt.NoAck || f.IsCtrl() || a1.IsGroup()
 	var def air.Chain
 	c := opt.Chain
 	if c == nil || c.N < 1 || c.N > air.MaxStages {
-		defaultChain(&def, opt, info.FreqMHz, noAck)
+		defaultChain(&def, &opt, info.FreqMHz, noAck)
 		c = &def
 	}
 	if a.timed != nil {
-		return m.transmitTimed(s, a, tx, f, frame, opt, c, info, sa, obs)
+		return m.transmitTimed(s, a, tx, f, frame, &opt, c, info, sa, obs)
 	}
 	band := air.BandOf(info.FreqMHz)
 	length := len(frame) + 4 // the FCS is on the air too
@@ -332,9 +353,9 @@ func (m *Medium) walk(s *snapshot, a *airSnap, tx, rx *Radio, l *link, c *air.Ch
 	tx.rngMu.Lock()
 	switch {
 	case a.per && l.loss == 0:
-		a.model.Walk(o, c, l.dbm, m.ackSignal(s, rx, tx), length, noAck, tx.rng)
+		a.model.Walk(o, c, s.signal(tx.slot, rx.slot), m.ackSignal(s, rx, tx), length, noAck, tx.rng)
 	case a.per:
-		walkLossy(o, a.model, c, l.dbm, m.ackSignal(s, rx, tx), l.loss, length, noAck, tx)
+		walkLossy(o, a.model, c, s.signal(tx.slot, rx.slot), m.ackSignal(s, rx, tx), l.loss, length, noAck, tx)
 	default:
 		walkFlat(o, c, l.loss, noAck, tx)
 	}
@@ -348,7 +369,7 @@ func (m *Medium) ackSignal(s *snapshot, rx, tx *Radio) float64 {
 	if l.weak {
 		return -200
 	}
-	return l.dbm
+	return s.signal(rx.slot, tx.slot)
 }
 
 // finishAir fills res from o and counts the transmitter's outcome.
@@ -374,14 +395,14 @@ func (m *Medium) charge(a *airSnap, tx *Radio, freq uint32, c *air.Chain, o *air
 	for i := 0; i < c.N; i++ {
 		if n := o.Attempts[i]; n > 0 {
 			f, r := rateSlot(c.Stages[i].Mode)
-			tx.c.rateAttempts[f][r].Add(uint64(n))
+			tx.airc.rateAttempts[f][r].Add(uint64(n))
 		}
 	}
 	if !a.account {
 		return
 	}
 	d := air.DefaultTiming(freq).Airtime(a.model.BasicRates(), c, o, length, ack)
-	tx.c.airtimeNs.Add(uint64(d))
+	tx.airc.airtimeNs.Add(uint64(d))
 	m.acct.add(freq, d)
 }
 
@@ -431,7 +452,7 @@ func (m *Medium) deliverAir(s *snapshot, a *airSnap, tx, rx, sa *Radio, frame []
 			ok = false
 		default:
 			tx.rngMu.Lock()
-			ok = a.model.Receive(md, l.dbm, length, tx.rng)
+			ok = a.model.Receive(md, s.signal(tx.slot, rx.slot), length, tx.rng)
 			tx.rngMu.Unlock()
 		}
 		if !ok {

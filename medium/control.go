@@ -96,10 +96,10 @@ func (m *Medium) Links() []LinkInfo {
 			if s == d {
 				continue
 			}
-			l := m.effectiveLocked(s, d)
+			l, dbm := m.effectiveLocked(s, d)
 			li := LinkInfo{Src: s, Dst: d, SignalDBm: l.signal, Source: l.source, Loss: l.loss, Denied: l.denied, InRange: !l.weak}
 			if md != nil {
-				li.SNRDB, li.MaxRate, li.MaxRateKbps = linkRate(md, l.dbm, m.freqLocked(s, d))
+				li.SNRDB, li.MaxRate, li.MaxRateKbps = linkRate(md, dbm, m.freqLocked(s, d))
 			}
 			out = append(out, li)
 		}

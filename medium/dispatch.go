@@ -30,6 +30,9 @@ func (m *Medium) Transmit(tx *Radio, frame []byte, opt TxOptions) TxResult {
 	if tx.slot >= s.n || s.radios[tx.slot] != tx {
 		return res // removed radio
 	}
+	if s.air != nil {
+		return m.transmitAir(s, tx, f, frame, opt)
+	}
 	freq := opt.FreqMHz
 	if freq == 0 {
 		freq = tx.freq.Load()
@@ -51,9 +54,6 @@ func (m *Medium) Transmit(tx *Radio, frame []byte, opt TxOptions) TxResult {
 		}
 	}
 	info := RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
-	if s.air != nil {
-		return m.transmitAir(s, s.air, tx, f, frame, &opt, info, sa, obs)
-	}
 
 	a1 := f.Addr1()
 	if a1.IsGroup() {

@@ -63,7 +63,6 @@ const (
 // link is the compiled, effective state of one ordered pair, read per frame.
 type link struct {
 	signal int32   // dBm
-	dbm    float64 // signal before rounding (the air model's SNR)
 	loss   float64 // probability in [0,1]
 	denied bool    // denylist (src, dst)
 	weak   bool    // signal below sensitivity: not heard

@@ -121,12 +121,16 @@ type snapshot struct {
 	byAddr map[frames.MAC]*Radio // own and extra addresses
 	n      int                   // len(radios); links is n×n
 	links  []link                // links[tx*n+rx]
+	dbm    []float64             // unrounded signals, as links (the air model's)
 	// air is the compiled air model; nil with errors flat and airtime
 	// off, so the plain dispatch path costs one pointer test.
 	air *airSnap
 }
 
 func (s *snapshot) link(tx, rx int) *link { return &s.links[tx*s.n+rx] }
+
+// signal is the unrounded signal of tx at rx in dBm (the air model's).
+func (s *snapshot) signal(tx, rx int) float64 { return s.dbm[tx*s.n+rx] }
 
 // New returns an empty medium.
 func New(opts Options) *Medium {
@@ -203,7 +207,8 @@ func (m *Medium) AddRadio(cfg RadioConfig, port Port) (*Radio, error) {
 	seed := h.Sum64()
 	r := &Radio{
 		m: m, slot: slot, name: cfg.Name, kind: cfg.Kind, addr: cfg.Addr, port: port,
-		rng: rand.New(rand.NewPCG(m.opts.Seed, seed)),
+		rng:  rand.New(rand.NewPCG(m.opts.Seed, seed)),
+		airc: &airCounters{},
 	}
 	r.freq.Store(cfg.FreqMHz)
 	m.radios[slot] = r
@@ -311,6 +316,7 @@ func (m *Medium) rebuildLocked() {
 		byAddr: make(map[frames.MAC]*Radio, len(m.byName)+len(m.addrRefs)),
 		n:      n,
 		links:  make([]link, n*n),
+		dbm:    make([]float64, n*n),
 	}
 	for a, o := range m.addrRefs {
 		s.byAddr[a] = o.r
@@ -328,19 +334,23 @@ func (m *Medium) rebuildLocked() {
 			if rx == nil || rx == tx {
 				continue
 			}
-			*s.link(tx.slot, rx.slot) = m.effectiveLocked(tx.name, rx.name)
+			l, dbm := m.effectiveLocked(tx.name, rx.name)
+			*s.link(tx.slot, rx.slot) = l
+			s.dbm[tx.slot*n+rx.slot] = dbm
 		}
 	}
 	s.air = m.compileAirLocked(s)
 	m.snap.Store(s)
 }
 
-func (m *Medium) effectiveLocked(src, dst string) link {
-	l := link{signal: int32(math.Round(m.defSignal)), dbm: m.defSignal, source: SourceDefault}
+// effectiveLocked is the compiled link src→dst and its unrounded signal.
+func (m *Medium) effectiveLocked(src, dst string) (link, float64) {
+	l := link{signal: int32(math.Round(m.defSignal)), source: SourceDefault}
+	dbm := m.defSignal
 	cfg := m.links[[2]string{src, dst}]
 	switch {
 	case cfg.SignalDBm != nil:
-		l.dbm = *cfg.SignalDBm
+		dbm = *cfg.SignalDBm
 		l.signal = int32(math.Round(*cfg.SignalDBm))
 		l.source = SourceExplicit
 	default:
@@ -351,8 +361,8 @@ func (m *Medium) effectiveLocked(src, dst string) link {
 			if v, ok := m.txPower[src]; ok {
 				p = v
 			}
-			l.dbm = m.air.Propagation.SignalDBm(p, ps.Distance(pd), m.freqLocked(src, dst), pairKey(src, dst))
-			l.signal = int32(math.Round(l.dbm))
+			dbm = m.air.Propagation.SignalDBm(p, ps.Distance(pd), m.freqLocked(src, dst), pairKey(src, dst))
+			l.signal = int32(math.Round(dbm))
 			l.source = SourcePosition
 		}
 	}
@@ -361,7 +371,7 @@ func (m *Medium) effectiveLocked(src, dst string) link {
 	}
 	l.weak = float64(l.signal) < m.sens
 	l.denied = m.deny.Contains(src, dst)
-	return l
+	return l, dbm
 }
 
 // Observer sees the medium's traffic, e.g. for capture. Both methods run on

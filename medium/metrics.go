@@ -110,12 +110,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descDrops, prometheus.CounterValue,
 				float64(r.c.drops[i].Load()), name, kind, DropReason(i).String())
 		}
-		if ns := r.c.airtimeNs.Load(); ns > 0 {
+		if ns := r.airc.airtimeNs.Load(); ns > 0 {
 			ch <- prometheus.MustNewConstMetric(descAirtime, prometheus.CounterValue, float64(ns)/1e9, name, kind)
 		}
-		for f := range r.c.rateAttempts {
-			for i := range r.c.rateAttempts[f] {
-				if n := r.c.rateAttempts[f][i].Load(); n > 0 {
+		for f := range r.airc.rateAttempts {
+			for i := range r.airc.rateAttempts[f] {
+				if n := r.airc.rateAttempts[f][i].Load(); n > 0 {
 					ch <- prometheus.MustNewConstMetric(descAttempts, prometheus.CounterValue, float64(n), name, kind, rateLabel(f, i))
 				}
 			}

@@ -141,8 +141,12 @@ type counters struct {
 	txFrames, txBytes, txAcked, txFailed, txRetries atomic.Uint64
 	rxFrames, rxBytes, dispatchErr                  atomic.Uint64
 	drops                                           [numDropReasons]atomic.Uint64
-	// air model: airtime of the radio's exchanges (ns) and attempts per
-	// rate ([format][index], see rateSlot).
+}
+
+// airCounters are a radio's air model counters: airtime of its exchanges
+// (ns) and attempts per rate ([format][index], see rateSlot). Allocated
+// apart from the Radio so the plain path's fields stay close together.
+type airCounters struct {
 	airtimeNs    atomic.Uint64
 	rateAttempts [4][numRateSlots]atomic.Uint64
 }
@@ -167,6 +171,8 @@ type Radio struct {
 	// rc are the rate controls of frames to each receiver slot, for a
 	// MAC that gives no rate chain (guarded by rngMu).
 	rc []*ratectl.Controller
+
+	airc *airCounters
 
 	removed atomic.Bool
 	// inCallback counts the timed schedulers' deliveries running into

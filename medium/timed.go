@@ -74,7 +74,7 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 		sig[i] = make([]float64, s.n)
 		for j := range sig[i] {
 			if i != j {
-				sig[i][j] = s.link(i, j).dbm
+				sig[i][j] = s.signal(i, j)
 			}
 		}
 	}
