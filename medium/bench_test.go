@@ -50,9 +50,11 @@ func BenchmarkDispatch(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(f)))
 				b.ResetTimer()
+				c0 := cpuTime()
 				for i := 0; i < b.N; i++ {
 					tx.Transmit(f, opt)
 				}
+				reportCPU(b, c0)
 			})
 		}
 	}
@@ -132,9 +134,11 @@ func BenchmarkDispatchPER(b *testing.B) {
 						b.ReportAllocs()
 						b.SetBytes(int64(len(f)))
 						b.ResetTimer()
+						c0 := cpuTime()
 						for i := 0; i < b.N; i++ {
 							tx.Transmit(f, opt)
 						}
+						reportCPU(b, c0)
 					})
 				}
 			}
