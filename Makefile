@@ -83,6 +83,9 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/libconfig/
 	$(GO) test -run XXX -fuzz '^FuzzParsePERTable$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
 	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/
+	$(GO) test -run XXX -fuzz '^FuzzHandle$$' -fuzztime $(FUZZTIME) ./medium/dhcp/
+	$(GO) test -run XXX -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./medium/guest/wire/
+	$(GO) test -run XXX -fuzz '^FuzzConnRead$$' -fuzztime $(FUZZTIME) ./medium/guest/transport/
 
 kmod:
 	$(MAKE) -C kmod

@@ -2,18 +2,14 @@ package lab
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
@@ -23,16 +19,17 @@ import (
 	"github.com/vmedium/vmedium/medium/nl80211"
 )
 
+// kmodBeaconInterval is the beacon interval (TU) the kmod lab's APs are
+// started with; the module hands it to the Go AP, which sends the beacons.
+const kmodBeaconInterval = 100
+
 // upKmod builds the lab on vmedium.ko's interfaces: vmedium registers as the
 // module's medium (its interfaces become kmod radios driven by the Go
 // sta/ap), each configured node takes the module interface of the same
 // name (vw0, vw1, …), whose wiphy moves into the node's namespace; APs are
-// started and stations connected through nl80211 (`iw`), exactly as a user
-// would, so cfg80211 state is the real one.
+// started and stations connected through nl80211 (START_AP, CONNECT) in the
+// node's namespace, as `iw` would, so cfg80211 state is the real one.
 func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
-	if _, err := exec.LookPath("iw"); err != nil {
-		return fmt.Errorf("the kmod lab drives the interfaces with iw: not found (Debian package iw)")
-	}
 	c, err := kmod.Dial()
 	if err != nil {
 		return fmt.Errorf("%w: build and load it (make -C kmod && insmod kmod/vmedium.ko)", err)
@@ -89,40 +86,29 @@ func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio
 	// The module's radios go back to init_net when the namespace is
 	// deleted (they are NETNS_OK wiphys); nothing else to undo.
 	hw := r.Addr()
-	if err := setupInterface(rc, hw[:]); err != nil {
+	ifindex, err := setupInterface(rc, hw[:])
+	if err != nil {
 		return err
 	}
-	iw := func(args ...string) error {
-		cmd := exec.Command("iw", args...)
-		var out []byte
-		err := netnsutil.Do(rc.Netns, func() error {
-			var e error
-			out, e = cmd.CombinedOutput()
-			return e
-		})
+	nsPath := filepath.Join(netnsutil.Dir, rc.Netns)
+	ifUp := func() error {
+		h, err := netnsutil.Handle(rc.Netns)
 		if err != nil {
-			return fmt.Errorf("iw %s in %s: %w: %s", strings.Join(args, " "), rc.Netns, err, strings.TrimSpace(string(out)))
-		}
-		return nil
-	}
-	ipUp := func() error {
-		// Only NETLINK_ROUTE (netnsutil.Handle opens every family and
-		// fails where xfrm_user is not loaded, as in the VM guest).
-		ns, err := netns.GetFromName(rc.Netns)
-		if err != nil {
-			return fmt.Errorf("open network namespace %s: %w", rc.Netns, err)
-		}
-		defer ns.Close()
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-		if err != nil {
-			return fmt.Errorf("netlink handle in namespace %s: %w", rc.Netns, err)
+			return err
 		}
 		defer h.Close()
-		link, err := h.LinkByName(rc.Name)
+		link, err := h.LinkByIndex(ifindex)
 		if err != nil {
 			return fmt.Errorf("find %s in %s: %w", rc.Name, rc.Netns, err)
 		}
-		return h.LinkSetUp(link)
+		if err := h.LinkSetUp(link); err != nil {
+			return fmt.Errorf("set %s up in %s: %w", rc.Name, rc.Netns, err)
+		}
+		return nil
+	}
+	freq, err := ChannelFreq(rc.Channel)
+	if err != nil {
+		return err
 	}
 	node := &Node{Config: rc, Index: i, Radio: r}
 	if sr, ok := r.Port().(medium.StatusReporter); ok {
@@ -130,28 +116,27 @@ func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio
 	}
 	switch rc.Role {
 	case RoleAP:
-		if err := iw("dev", rc.Name, "set", "type", "__ap"); err != nil {
+		if err := nl80211.SetInterfaceType(nsPath, ifindex, nl80211.IftypeAP); err != nil {
 			return err
 		}
-		if err := ipUp(); err != nil {
+		if err := ifUp(); err != nil {
 			return err
 		}
-		freq, err := ChannelFreq(rc.Channel)
+		err := nl80211.StartAP(nsPath, ifindex, nl80211.APConfig{
+			SSID: rc.SSID, FreqMHz: freq, BeaconInterval: kmodBeaconInterval, DTIMPeriod: 2,
+			BeaconHead: frames.AppendBeaconHead(nil, r.Addr(), kmodBeaconInterval, frames.CapESS, rc.SSID),
+		})
 		if err != nil {
 			return err
 		}
-		head := hex.EncodeToString(beaconHead(r.Addr(), rc.SSID))
-		if err := iw("dev", rc.Name, "ap", "start", rc.SSID, strconv.Itoa(int(freq)), "100", "2", "head", head); err != nil {
-			return err
-		}
 	case RoleSTA:
-		if err := iw("dev", rc.Name, "set", "type", "managed"); err != nil {
+		if err := nl80211.SetInterfaceType(nsPath, ifindex, nl80211.IftypeStation); err != nil {
 			return err
 		}
-		if err := ipUp(); err != nil {
+		if err := ifUp(); err != nil {
 			return err
 		}
-		connect := func() error { return iw("dev", rc.Name, "connect", rc.SSID) }
+		connect := func() error { return nl80211.Connect(nsPath, ifindex, rc.SSID, freq) }
 		if err := connect(); err != nil {
 			return err
 		}
@@ -248,19 +233,4 @@ func kmodPhy(ifname string) (string, error) {
 		return "", fmt.Errorf("%q is not a vmedium.ko interface name (vw0, vw1, …)", ifname)
 	}
 	return "vw_phy" + n, nil
-}
-
-// beaconHead is the beacon head nl80211's START_AP requires (header, fixed
-// fields, SSID element). The module hands only SSID, channel and interval
-// to the Go AP, which builds the beacons actually sent.
-func beaconHead(bssid frames.MAC, ssid string) []byte {
-	h := []byte{0x80, 0, 0, 0} // beacon, duration 0
-	h = append(h, frames.Broadcast[:]...)
-	h = append(h, bssid[:]...)
-	h = append(h, bssid[:]...)
-	h = append(h, 0, 0)               // sequence
-	h = append(h, make([]byte, 8)...) // timestamp
-	h = append(h, 100, 0)             // beacon interval (TU)
-	h = append(h, 0x01, 0x00)         // capability: ESS
-	return frames.AppendSSID(h, ssid)
 }

@@ -358,7 +358,10 @@ func (l *Lab) waitReady(ctx context.Context) error {
 	return nil
 }
 
-// cleanStale removes what a dead earlier run recorded in lab.json.
+// cleanStale removes what a dead earlier run recorded in lab.json: its
+// daemons first (alive, they hold its namespaces and control sockets), then
+// its devices and namespaces (wiphys moved home first), then any of its
+// kernel radios the kernel has not destroyed.
 func (l *Lab) cleanStale() error {
 	st, ok, err := ReadStateFile(l.stateDir)
 	if err != nil && !ok {
@@ -376,6 +379,7 @@ func (l *Lab) cleanStale() error {
 		return fmt.Errorf("a lab is already running (pid %d, state %s): stop it first, or use another --state-dir",
 			st.PID, l.stateDir+"/"+StateFileName)
 	}
+	l.reapProcesses(st)
 	for _, d := range st.Devices {
 		if d.Netns == "" || !netnsutil.Exists(d.Netns) {
 			continue
@@ -408,6 +412,9 @@ func (l *Lab) cleanStale() error {
 		}
 		l.Progressf("removed stale namespace %s left by pid %d", ns, st.PID)
 		l.log.Info("removed stale namespace", "netns", ns, "pid", st.PID)
+	}
+	if err := l.reapRadios(st); err != nil {
+		return err
 	}
 	return RemoveStateFile(l.stateDir)
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vmedium/vmedium/medium/hostap"
 )
 
 // StateFileName is the file in the state directory that records what a
@@ -25,6 +25,29 @@ type StateFile struct {
 	Backend    string    `json:"backend"`
 	Namespaces []string  `json:"namespaces"` // created by this run (deleted on close)
 	Devices    []Device  `json:"devices"`    // created by this run
+	// Processes are the daemons this run started (hostapd,
+	// wpa_supplicant). They do not die with vmedium: a later run kills
+	// the ones still running (same PID and start time) and removes their
+	// control sockets.
+	Processes []Process `json:"processes,omitempty"`
+	// Radios are the kernel radios this run created. hwsim radios are
+	// destroyed by the kernel when vmedium's socket closes; a later run
+	// deletes any that is still there.
+	Radios []Radio `json:"radios,omitempty"`
+}
+
+// Process is a daemon a lab started.
+type Process struct {
+	Name  string `json:"name"`           // e.g. "hostapd vw0"
+	PID   int    `json:"pid"`            // its process ID
+	Start uint64 `json:"start"`          // /proc/PID/stat starttime: guards against PID reuse
+	Ctrl  string `json:"ctrl,omitempty"` // its control socket
+}
+
+// Radio is a kernel radio a lab created.
+type Radio struct {
+	Kind  string `json:"kind"`  // "hwsim"
+	Wiphy string `json:"wiphy"` // its wiphy name, e.g. vmedium-vw1
 }
 
 // Device is a network interface a lab created.
@@ -103,24 +126,6 @@ func (st StateFile) ProcessAlive() bool {
 	return err != nil || start == st.PIDStart
 }
 
-// processStart returns field 22 (starttime, clock ticks since boot) of
-// /proc/PID/stat.
-func processStart(pid int) (uint64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may contain spaces; fields restart after
-	// its closing parenthesis.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("parse /proc/%d/stat: no ')'", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); starttime is field 22 → f[19].
-	if len(f) < 20 {
-		return 0, fmt.Errorf("parse /proc/%d/stat: %d fields", pid, len(f)+2)
-	}
-	return strconv.ParseUint(f[19], 10, 64)
-}
+// processStart returns the start time (clock ticks after boot) of process
+// pid, which with the PID identifies a process for good.
+func processStart(pid int) (uint64, error) { return hostap.ProcessStart(pid) }

@@ -230,6 +230,9 @@ func dial() (*genetlink.Conn, uint16, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("nl80211: dial generic netlink: %w", err)
 	}
+	// The kernel's error messages (e.g. "invalid channel") then reach
+	// the caller in netlink.OpError; kernels without it just ignore this.
+	_ = c.SetOption(netlink.ExtendedAcknowledge, true)
 	fam, err := c.GetFamily(FamilyName)
 	if err != nil {
 		c.Close()

@@ -7,9 +7,10 @@
 # associations; pings STA→STA (relayed by the Go AP), STA→AP, AP→STA have
 # 0 % loss; `vmctl deny`/`deny -c` cut and restore vw1→vw2 only; a
 # `vmctl link --signal` change shows in `iw dev vw1 link` within 1 s;
-# kill -9 vmedium drops every carrier, a new `vmedium run` on the same state
-# dir cleans the crashed run's namespaces and the stations reconnect by
-# themselves; SIGTERM removes the namespaces; rmmod is clean and dmesg has
+# kill -9 vmedium (with a deny rule) drops every carrier, a new `vmedium run`
+# on the same state dir cleans the crashed run's namespaces, lists the deny
+# rule again, the stations reconnect by themselves and pass STA->AP pings
+# within 30 s while the denied pair stays blocked; SIGTERM removes the namespaces; rmmod is clean and dmesg has
 # no WARNING/BUG.
 # vm-timeout: 360
 . /vm/lib.sh
@@ -108,6 +109,9 @@ log "signal -61 dBm visible in iw dev vw1 link after ${t_sig}s"
 vm_metric kmod_signal_visible "$t_sig" s
 
 # --- crash: kill -9 -> carriers drop -------------------------------------------
+# with a deny rule in force: the next run must keep it (vw2 does not hear vw1)
+ctl deny -s vw1 -d vw2 || fail "vmctl deny -s vw1 -d vw2 before the crash"
+assert_eq "$(ping_loss ns1 10.0.0.3 3)" 100 "ns1 -> 10.0.0.3 with vw1 denied at vw2"
 _all_no_carrier() { _no_carrier ns0 vw0 && _no_carrier ns1 vw1 && _no_carrier ns2 vw2; }
 assert_fail _no_carrier ns1 vw1
 # A process left in ns1 (a user's shell, say) keeps that namespace alive
@@ -131,6 +135,10 @@ check_dmesg
 # --- restart on the same state dir: stations reconnect by themselves ------------
 t0="$(up)"
 start_vmedium 2
+_denied() { ctl --json deny 2>/dev/null | grep -q '"vw2"'; }
+wait_for 120 ctl status
+wait_for 30 _denied
+t_deny="$(elapsed "$t0")"
 wait_for 120 grep -q '^vmedium is running' "$VM_WORK/vmedium-2.out"
 cat "$VM_WORK/vmedium-2.out"
 wait_for 10 _status_live
@@ -144,15 +152,26 @@ AP_MAC="$(in_ns ns0 cat /sys/class/net/vw0/address)" || fail "no vw0 in ns0 afte
 wait_for 30 _connected ns1 vw1
 wait_for 30 _connected ns2 vw2
 t_re="$(elapsed "$t0")"
-log "restarted; both stations reconnected ${t_re}s after the new vmedium run"
+_ping1() { in_ns "$1" ping -q -c 1 -W 1 "$2" >/dev/null 2>&1; }
+wait_for 30 _ping1 ns1 10.0.0.1
+wait_for 30 _ping1 ns2 10.0.0.1
+t_ping="$(elapsed "$t0")"
+log "restarted; deny listed after ${t_deny}s, both stations reconnected ${t_re}s, STA->AP pings ${t_ping}s after the new vmedium run"
+vm_metric kmod_restart_deny_listed "$t_deny" s
 vm_metric kmod_restart_reconnect "$t_re" s
+vm_metric kmod_restart_ping "$t_ping" s
 # the runtime state saved in the same state dir came back: vw0 -> vw1 -61 dBm
 _sig61() { in_ns ns1 iw dev vw1 link | grep -q 'signal: -61 dBm'; }
 wait_for 5 _sig61
 ctl links
-ping_ok ns1 10.0.0.3 5
 ping_ok ns1 10.0.0.1 5
 ping_ok ns0 10.0.0.2 5
+assert_contains "$(ctl deny)" "vw1" "vmctl deny after restart"
+assert_eq "$(ping_loss ns1 10.0.0.3 3)" 100 "ns1 -> 10.0.0.3 after restart (deny kept)"
+ctl deny -c || fail "vmctl deny -c after restart"
+# ARP for 10.0.0.3 failed while the rule held: allow for a fresh resolution
+wait_for 15 _ping1 ns1 10.0.0.3
+ping_ok ns1 10.0.0.3 5
 
 # --- SIGTERM: exits, namespaces gone -----------------------------------------
 kill -TERM "$VM_PID"
