@@ -507,3 +507,31 @@ func TestTimedTransmitWithoutDoneWaits(t *testing.T) {
 		t.Fatalf("transmit from inside a delivery waited: %+v", res)
 	}
 }
+
+// A mobility tick that moves a signal by less than signalSlack keeps the
+// running schedulers (and their queued frames); a larger move rebuilds.
+func TestTimedKeepsSchedulersForSmallMoves(t *testing.T) {
+	tn, _ := timedNet(t)
+	tn.m.SetPosition("vw0", Position{})
+	tn.m.SetPosition("vw1", Position{X: 50})
+	tn.m.mu.Lock()
+	before := tn.m.timed
+	tn.m.mu.Unlock()
+	if err := tn.m.MoveTo("vw1", Position{X: 60}, 1); err != nil {
+		t.Fatal(err)
+	}
+	tn.m.Tick(100 * time.Millisecond) // 0.1 m: 0.026 dB
+	tn.m.mu.Lock()
+	same := tn.m.timed == before
+	tn.m.mu.Unlock()
+	if !same {
+		t.Fatal("a 0.1 m move rebuilt the schedulers")
+	}
+	tn.m.Tick(10 * time.Second) // 10 m: 2.4 dB
+	tn.m.mu.Lock()
+	same = tn.m.timed == before
+	tn.m.mu.Unlock()
+	if same {
+		t.Fatal("a 10 m move kept schedulers built for the old signals")
+	}
+}

@@ -104,15 +104,20 @@ func sameRadios(a, b []*Radio) bool {
 	return true
 }
 
-// sameSignals: within 0.1 dB everywhere (a mobility tick that moved
-// nobody changes nothing).
+// signalSlack is how far a pair's signal may drift from the one the
+// running schedulers were built with before they are rebuilt: a radio
+// moving at walking speed drifts a few hundredths of a dB per mobility
+// tick, and every rebuild fails the frames queued at that moment.
+const signalSlack = 0.5
+
+// sameSignals: within signalSlack dB everywhere.
 func sameSignals(a, b [][]float64) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
 		for j := range a[i] {
-			if d := a[i][j] - b[i][j]; d > 0.1 || d < -0.1 {
+			if d := a[i][j] - b[i][j]; d > signalSlack || d < -signalSlack {
 				return false
 			}
 		}
