@@ -37,6 +37,10 @@ func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
 	a := &airSnap{model: m.airModel, per: m.air.Errors == ErrorsPER, account: m.air.Airtime != AirtimeOff,
 		fade:  m.air.Fading.Enabled(),
 		links: make([]air.Link, s.n*s.n)}
+	// A mobility tick recompiles every 100 ms: pairs whose signal did not
+	// move keep their compiled link.
+	prev := m.snap.Load()
+	reuse := prev != nil && prev.air != nil && prev.air.model == a.model && prev.n == s.n
 	for _, tx := range s.radios {
 		if tx == nil {
 			continue
@@ -45,7 +49,12 @@ func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
 			if rx == nil || rx == tx {
 				continue
 			}
-			*a.link(s, tx.slot, rx.slot) = a.model.CompileLink(s.signal(tx.slot, rx.slot))
+			i := tx.slot*s.n + rx.slot
+			if reuse && prev.radios[tx.slot] == tx && prev.radios[rx.slot] == rx && prev.dbm[i] == s.dbm[i] {
+				a.links[i] = prev.air.links[i]
+				continue
+			}
+			a.links[i] = a.model.CompileLink(s.dbm[i])
 		}
 	}
 	if m.air.Airtime == AirtimeTimed {

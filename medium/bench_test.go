@@ -211,3 +211,24 @@ func BenchmarkTimed100(b *testing.B) {
 		b.ReportMetric(st[0].BusyRatio, "busy")
 	}
 }
+
+// BenchmarkMobilityTick100 is one mobility tick with 100 radios under
+// errors per, one of them moving: positions advance and the links
+// (signals and their compiled PER classes) are recompiled.
+func BenchmarkMobilityTick100(b *testing.B) {
+	m, rs := benchNet(b, 100)
+	if err := m.SetAir(AirConfig{Errors: ErrorsPER}); err != nil {
+		b.Fatal(err)
+	}
+	for i, r := range rs {
+		m.SetPosition(r.Name(), Position{X: float64(i)})
+	}
+	m.MoveTo(rs[0].Name(), Position{X: 1e6}, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		m.Tick(DefaultMobilityTick)
+	}
+	reportCPU(b, c0)
+}
