@@ -341,20 +341,35 @@ func TestTimedDeliversAtTheEndOfTheExchange(t *testing.T) {
 	}
 }
 
-func TestTimedRebuildFailsQueuedFrames(t *testing.T) {
+// A configuration change that moves a signal replaces the schedulers; a
+// frame still queued goes on under the new signals, and one whose radio
+// left is reported failed.
+func TestTimedRebuildRequeuesQueuedFrames(t *testing.T) {
 	testutil.CheckLeaks(t)
-	tn, _ := timedNet(t)
+	tn, clk := timedNet(t)
 	f := dataFrame(true, false, mac(1), mac(0), mac(1))
 	var got []TxResult
 	var mu sync.Mutex
 	done := func(r TxResult) { mu.Lock(); got = append(got, r); mu.Unlock() }
 	tn.radios[0].Transmit(f, TxOptions{Done: done})
-	// A signal change replaces the schedulers: the queued frame is failed.
 	tn.m.SetLink("vw0", "vw1", sig(-60), nil)
 	mu.Lock()
+	n := len(got)
+	mu.Unlock()
+	if n != 0 {
+		t.Fatalf("queued frame reported at the rebuild: %+v", got)
+	}
+	advanceUntil(t, clk, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	if !got[0].Acked || tn.recs[1].count() != 1 || tn.recs[1].infos[0].SignalDBm != -60 {
+		t.Fatalf("requeued frame: %+v, delivered %d", got[0], tn.recs[1].count())
+	}
+	// The receiver leaves while a frame to it waits: failed, not lost.
+	tn.radios[0].Transmit(f, TxOptions{Done: done})
+	tn.m.RemoveRadio(tn.radios[1])
+	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 1 || got[0].Acked || got[0].Pending {
-		t.Fatalf("queued frame after rebuild: %+v", got)
+	if len(got) != 2 || got[1].Acked || got[1].Pending {
+		t.Fatalf("frame to a removed radio: %+v", got)
 	}
 }
 

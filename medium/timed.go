@@ -3,6 +3,7 @@
 package medium
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // Members of a channel's domain are the radios on that channel plus the
 // radios that hear every channel (hwsim: the backend filters). The set is
 // compiled from one snapshot; a configuration change that moves a signal
-// or changes the radios replaces it (frames still queued then are
-// reported failed), one that does not keeps it running.
+// by more than signalSlack or changes the radios replaces it (frames
+// still waiting for the air are submitted again to the new set), one that
+// does not keeps it running.
 type timedAir struct {
 	m      *Medium
 	clock  contention.Clock
@@ -63,6 +65,8 @@ type pendingTx struct {
 	res    TxResult
 	done   func(TxResult)
 	rc     *ratectl.Controller // the rate control that chose the chain, if any
+	dst    *Radio              // addr1's radio; nil for group frames
+	ac     air.AC
 }
 
 // timedLocked returns the schedulers for snapshot s: the running ones when
@@ -81,14 +85,17 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 	if old := m.timed; old != nil && old.model == a.model && sameRadios(old.radios, s.radios) && sameSignals(old.sig, sig) {
 		return old
 	}
+	var queued []*pendingTx
 	if m.timed != nil {
-		m.timed.stop()
+		queued = m.timed.drain()
 	}
 	clock := m.clock
 	if clock == nil {
 		clock = contention.NewWallClock()
 	}
 	m.timed = &timedAir{m: m, clock: clock, radios: s.radios, sig: sig, model: a.model, domains: map[uint32]*timedDomain{}}
+	// Frames still waiting for the air go on under the new signals.
+	m.timed.resubmit(queued)
 	return m.timed
 }
 
@@ -127,25 +134,92 @@ func sameSignals(a, b [][]float64) bool {
 
 // stop ends every domain's goroutine and fails the frames they held.
 func (ta *timedAir) stop() {
+	for _, p := range ta.drain() {
+		ta.m.failPending(p)
+	}
+}
+
+// drain ends every domain's goroutine and returns the frames they held,
+// in submission order per channel.
+func (ta *timedAir) drain() []*pendingTx {
 	ta.mu.Lock()
 	ta.stopped = true
 	ds := ta.domains
 	ta.domains = nil
 	ta.mu.Unlock()
+	var out []*pendingTx
 	for _, td := range ds {
 		td.r.Stop()
 		td.mu.Lock()
 		pend := td.pend
 		td.pend = nil
 		td.mu.Unlock()
-		for _, p := range pend {
-			p.res.Pending = false
-			td.ta.m.finishAir(&p.res, &air.Outcome{Attempts: [air.MaxStages]uint8{1}, DeliveredStage: -1}, p.tx, p.noAck)
-			if p.done != nil {
-				p.done(p.res)
-			}
+		tags := make([]uint64, 0, len(pend))
+		for tag := range pend {
+			tags = append(tags, tag)
+		}
+		slices.Sort(tags)
+		for _, tag := range tags {
+			out = append(out, pend[tag])
 		}
 	}
+	return out
+}
+
+// failPending reports a frame the air never finished: failed, unless its
+// data already reached its receiver (then it counts as acknowledged).
+func (m *Medium) failPending(p *pendingTx) {
+	p.res.Pending = false
+	o := air.Outcome{Attempts: [air.MaxStages]uint8{1}, DeliveredStage: -1}
+	if p.res.Delivered > 0 && !p.noAck {
+		o.Acked, o.Delivered, o.DeliveredStage = true, true, 0
+	}
+	m.finishAir(&p.res, &o, p.tx, p.noAck)
+	if p.done != nil {
+		p.done(p.res)
+	}
+}
+
+// resubmit hands frames drained from replaced schedulers to ta: those
+// whose data reached nobody yet start over on the new air; the others,
+// and those whose radios are gone, are reported as they stand.
+func (ta *timedAir) resubmit(ps []*pendingTx) {
+	for _, p := range ps {
+		if p.res.Delivered > 0 || !ta.requeue(p) {
+			ta.m.failPending(p)
+		}
+	}
+}
+
+// requeue submits p to its channel's new scheduler; false when it cannot.
+func (ta *timedAir) requeue(p *pendingTx) bool {
+	if p.tx.slot >= len(ta.radios) || ta.radios[p.tx.slot] != p.tx {
+		return false
+	}
+	td := ta.domain(p.info.FreqMHz)
+	if td == nil || td.index[p.tx.slot] < 0 {
+		return false
+	}
+	dst := -1
+	if p.dst != nil {
+		if p.dst.slot >= len(ta.radios) || ta.radios[p.dst.slot] != p.dst || td.index[p.dst.slot] < 0 {
+			return false
+		}
+		dst = td.index[p.dst.slot]
+	}
+	src := td.index[p.tx.slot]
+	td.mu.Lock()
+	if td.pend == nil || td.inflight[src] >= contention.DefaultQueueLimit {
+		td.mu.Unlock()
+		return false
+	}
+	td.next++
+	tag := td.next
+	td.pend[tag] = p
+	td.inflight[src]++
+	td.mu.Unlock()
+	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(p.frame) + 4, Chain: p.chain, AC: p.ac, NoAck: p.noAck, Tag: tag})
+	return true
 }
 
 // domain returns the running domain of freq, starting it on first use;
@@ -257,7 +331,9 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		return res
 	}
 	var rc *ratectl.Controller
+	var dstRadio *Radio
 	if dst >= 0 {
+		dstRadio = s.radios[dst]
 		if opt.Chain == nil && !noAck {
 			var own air.Chain
 			if rc = m.pickRate(a, tx, s.radios[dst], info.FreqMHz, &own); rc != nil {
@@ -267,7 +343,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		dst = td.index[dst]
 	}
 	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
-		noAck: noAck, done: opt.Done, res: res, rc: rc}
+		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
 	src := td.index[tx.slot]
 	td.mu.Lock()
 	if td.pend == nil || td.inflight[src] >= contention.DefaultQueueLimit { // stopped meanwhile, or queue full
@@ -291,7 +367,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		wait = make(chan TxResult, 1)
 		p.done = func(r TxResult) { wait <- r }
 	}
-	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: acOf(f),
+	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: p.ac,
 		NoAck: noAck, Tag: tag})
 	if wait != nil {
 		t := time.NewTimer(maxTimedWait)
