@@ -88,6 +88,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./medium/control/
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
+	$(GO) test -run XXX -fuzz '^FuzzHandleDatagramAir$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/libconfig/
 	$(GO) test -run XXX -fuzz '^FuzzParsePERTable$$' -fuzztime $(FUZZTIME) ./medium/wmediumd/

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/vmedium/vmedium/denylist"
+	"github.com/vmedium/vmedium/medium/air"
 )
 
 // RadioInfo describes a radio for status output.
@@ -73,6 +74,13 @@ type LinkInfo struct {
 	Loss      float64    `json:"loss"`
 	Denied    bool       `json:"denied"`
 	InRange   bool       `json:"in_range"`
+	// SNRDB is the link's SNR at 20 MHz against the air model's noise floor.
+	SNRDB float64 `json:"snr_db"`
+	// MaxRate is the fastest rate (legacy or HT MCS, 20 MHz, one stream)
+	// a 1500-byte frame gets over the link with PER below 10 %; "" when
+	// none does.
+	MaxRate     string `json:"max_rate,omitempty"`
+	MaxRateKbps uint32 `json:"max_rate_kbps,omitempty"`
 }
 
 // Links returns the effective matrix between registered radios, ordered by
@@ -82,13 +90,18 @@ func (m *Medium) Links() []LinkInfo {
 	defer m.mu.Unlock()
 	names := m.namesLocked()
 	out := make([]LinkInfo, 0, len(names)*len(names))
+	md := m.noiseModelLocked()
 	for _, s := range names {
 		for _, d := range names {
 			if s == d {
 				continue
 			}
-			l := m.effectiveLocked(s, d)
-			out = append(out, LinkInfo{Src: s, Dst: d, SignalDBm: l.signal, Source: l.source, Loss: l.loss, Denied: l.denied, InRange: !l.weak})
+			l, dbm := m.effectiveLocked(s, d)
+			li := LinkInfo{Src: s, Dst: d, SignalDBm: l.signal, Source: l.source, Loss: l.loss, Denied: l.denied, InRange: !l.weak}
+			if md != nil {
+				li.SNRDB, li.MaxRate, li.MaxRateKbps = linkRate(md, dbm, m.freqLocked(s, d))
+			}
+			out = append(out, li)
 		}
 	}
 	return out
@@ -243,6 +256,9 @@ type State struct {
 	Links     []LinkState         `json:"links,omitempty"`
 	Positions map[string]Position `json:"positions,omitempty"`
 	Deny      []denylist.Pair     `json:"deny,omitempty"`
+	// Air is the air model; nil (a state saved before it existed) leaves
+	// the medium's model as it is.
+	Air *AirConfig `json:"air,omitempty"`
 }
 
 // LinkState is one explicit link setting.
@@ -259,6 +275,10 @@ func (m *Medium) State() State {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := State{Positions: map[string]Position{}, Deny: m.deny.List()}
+	if m.air != DefaultAirConfig() || m.air.NoiseFloorDBm != nil {
+		a := m.air
+		st.Air = &a
+	}
 	for k, v := range m.links {
 		st.Links = append(st.Links, LinkState{Src: k[0], Dst: k[1], SignalDBm: v.SignalDBm, Loss: v.Loss})
 	}
@@ -290,7 +310,23 @@ func (m *Medium) Restore(st State) error {
 			}
 		}
 	}
+	var airCfg AirConfig
+	var model *air.Model
+	if st.Air != nil {
+		airCfg = st.Air.Normalize()
+		if err := airCfg.Validate(); err != nil {
+			return err
+		}
+		var err error
+		if model, err = buildModel(&airCfg); err != nil {
+			return paramError(err)
+		}
+	}
 	m.mu.Lock()
+	if st.Air != nil {
+		m.air, m.airModel = airCfg, model
+		m.acct.reset()
+	}
 	clear(m.links)
 	for _, l := range st.Links {
 		m.links[[2]string{l.Src, l.Dst}] = LinkConfig{SignalDBm: l.SignalDBm, Loss: l.Loss}

@@ -30,6 +30,9 @@ func (m *Medium) Transmit(tx *Radio, frame []byte, opt TxOptions) TxResult {
 	if tx.slot >= s.n || s.radios[tx.slot] != tx {
 		return res // removed radio
 	}
+	if s.air != nil {
+		return m.transmitAir(s, tx, f, frame, opt)
+	}
 	freq := opt.FreqMHz
 	if freq == 0 {
 		freq = tx.freq.Load()

@@ -78,20 +78,22 @@ func (m *Medium) pairEndLocked(r *Radio) PairEnd {
 }
 
 // applyPairModelLocked lays the PairModel's decision for src→dst over l,
-// except for what cfg sets explicitly.
-func (m *Medium) applyPairModelLocked(l *link, src, dst string, cfg LinkConfig) {
+// except for what cfg sets explicitly, and returns the unrounded signal
+// (dbm, the air model's, unless the model set it).
+func (m *Medium) applyPairModelLocked(l *link, dbm float64, src, dst string, cfg LinkConfig) float64 {
 	if m.pairModel == nil {
-		return
+		return dbm
 	}
 	tx, rx := m.byName[src], m.byName[dst]
 	if tx == nil || rx == nil {
-		return
+		return dbm
 	}
 	pl, ok := m.pairModel.Pair(m.pairEndLocked(tx), m.pairEndLocked(rx))
 	if !ok {
-		return
+		return dbm
 	}
 	if cfg.SignalDBm == nil {
+		dbm = pl.SignalDBm
 		l.signal = int32(math.Round(pl.SignalDBm))
 		l.source = SourceModel
 		l.weak = pl.Unheard || float64(l.signal) < m.sens
@@ -100,4 +102,5 @@ func (m *Medium) applyPairModelLocked(l *link, src, dst string, cfg LinkConfig) 
 		l.loss = pl.Loss
 		l.frameLoss = pl.FrameLoss
 	}
+	return dbm
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/vmedium/vmedium/denylist"
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/air"
+	"github.com/vmedium/vmedium/medium/air/contention"
 )
 
 // Options configure a Medium. Zero values take the documented defaults.
@@ -41,6 +43,16 @@ type TxOptions struct {
 	FreqMHz uint32
 	// RateIdx is the legacy rate index reported to receivers.
 	RateIdx uint8
+	// Chain is the rate chain the transmitter used (hwsim: decoded from
+	// TX_INFO; Go MACs: their rate control). Nil means one legacy stage at
+	// RateIdx with MaxAttempts attempts. Only the air model reads it
+	// (errors per, airtime account/timed); Transmit does not keep it.
+	Chain *air.Chain
+	// Done, with airtime timed, makes Transmit return at once (Pending)
+	// and report the outcome to Done when the exchange ends on the air,
+	// on the channel's scheduler goroutine. Without Done a timed Transmit
+	// blocks until then. Ignored otherwise.
+	Done func(TxResult)
 }
 
 // TxResult is the truthful outcome of a transmission, for backends that
@@ -50,6 +62,19 @@ type TxResult struct {
 	Attempts  int   // attempts used (≥1)
 	AckSignal int32 // signal of the ACK at the transmitter (reverse link), if acked
 	Delivered int   // receivers that got the frame
+
+	// Air is set when the air model produced the fields below (errors
+	// per, or airtime account/timed).
+	Air bool
+	// Pending: the outcome goes to TxOptions.Done later (airtime timed).
+	Pending bool
+	// StageAttempts are the attempts used per stage of the rate chain.
+	StageAttempts [air.MaxStages]uint8
+	// Stage is the chain stage whose attempt delivered the frame, −1 if none.
+	Stage int8
+	// RxRateIdx is the legacy rate index (the band's table) of the
+	// delivering stage, as reported to the receiver.
+	RxRateIdx uint8
 }
 
 // Medium is the shared air. The zero value is not usable; call New.
@@ -67,6 +92,14 @@ type Medium struct {
 	pos      map[string]Position
 	txPower  map[string]float64
 	deny     *denylist.List
+	air      AirConfig  // normalized and valid
+	airModel *air.Model // built from air when it is active
+	motion   map[string]*motion
+	acct     airAccount
+	timed    *timedAir // running schedulers of airtime timed
+	// clock drives the timed schedulers; nil is the wall clock (tests set
+	// a contention.SimClock before SetAir).
+	clock contention.Clock
 	// pairModel, if set, decides the links (linkmodel.go).
 	pairModel PairModel
 
@@ -90,9 +123,16 @@ type snapshot struct {
 	byAddr map[frames.MAC]*Radio // own and extra addresses
 	n      int                   // len(radios); links is n×n
 	links  []link                // links[tx*n+rx]
+	dbm    []float64             // unrounded signals, as links (the air model's)
+	// air is the compiled air model; nil with errors flat and airtime
+	// off, so the plain dispatch path costs one pointer test.
+	air *airSnap
 }
 
 func (s *snapshot) link(tx, rx int) *link { return &s.links[tx*s.n+rx] }
+
+// signal is the unrounded signal of tx at rx in dBm (the air model's).
+func (s *snapshot) signal(tx, rx int) float64 { return s.dbm[tx*s.n+rx] }
 
 // New returns an empty medium.
 func New(opts Options) *Medium {
@@ -107,7 +147,10 @@ func New(opts Options) *Medium {
 		pos:       make(map[string]Position),
 		txPower:   make(map[string]float64),
 		deny:      denylist.New(),
+		air:       DefaultAirConfig(),
+		motion:    make(map[string]*motion),
 	}
+	m.acct.reset()
 	if opts.DefaultSignal != nil {
 		m.defSignal = *opts.DefaultSignal
 	}
@@ -166,7 +209,8 @@ func (m *Medium) AddRadio(cfg RadioConfig, port Port) (*Radio, error) {
 	seed := h.Sum64()
 	r := &Radio{
 		m: m, slot: slot, name: cfg.Name, kind: cfg.Kind, addr: cfg.Addr, port: port,
-		rng: rand.New(rand.NewPCG(m.opts.Seed, seed)),
+		rng:  rand.New(rand.NewPCG(m.opts.Seed, seed)),
+		airc: &airCounters{},
 	}
 	r.freq.Store(cfg.FreqMHz)
 	m.radios[slot] = r
@@ -274,6 +318,7 @@ func (m *Medium) rebuildLocked() {
 		byAddr: make(map[frames.MAC]*Radio, len(m.byName)+len(m.addrRefs)),
 		n:      n,
 		links:  make([]link, n*n),
+		dbm:    make([]float64, n*n),
 	}
 	for a, o := range m.addrRefs {
 		s.byAddr[a] = o.r
@@ -291,17 +336,23 @@ func (m *Medium) rebuildLocked() {
 			if rx == nil || rx == tx {
 				continue
 			}
-			*s.link(tx.slot, rx.slot) = m.effectiveLocked(tx.name, rx.name)
+			l, dbm := m.effectiveLocked(tx.name, rx.name)
+			*s.link(tx.slot, rx.slot) = l
+			s.dbm[tx.slot*n+rx.slot] = dbm
 		}
 	}
+	s.air = m.compileAirLocked(s)
 	m.snap.Store(s)
 }
 
-func (m *Medium) effectiveLocked(src, dst string) link {
+// effectiveLocked is the compiled link src→dst and its unrounded signal.
+func (m *Medium) effectiveLocked(src, dst string) (link, float64) {
 	l := link{signal: int32(math.Round(m.defSignal)), source: SourceDefault}
+	dbm := m.defSignal
 	cfg := m.links[[2]string{src, dst}]
 	switch {
 	case cfg.SignalDBm != nil:
+		dbm = *cfg.SignalDBm
 		l.signal = int32(math.Round(*cfg.SignalDBm))
 		l.source = SourceExplicit
 	default:
@@ -312,7 +363,8 @@ func (m *Medium) effectiveLocked(src, dst string) link {
 			if v, ok := m.txPower[src]; ok {
 				p = v
 			}
-			l.signal = int32(math.Round(PathLossSignal(p, ps.Distance(pd))))
+			dbm = m.air.Propagation.SignalDBm(p, ps.Distance(pd), m.freqLocked(src, dst), pairKey(src, dst))
+			l.signal = int32(math.Round(dbm))
 			l.source = SourcePosition
 		}
 	}
@@ -321,8 +373,8 @@ func (m *Medium) effectiveLocked(src, dst string) link {
 	}
 	l.weak = float64(l.signal) < m.sens
 	l.denied = m.deny.Contains(src, dst)
-	m.applyPairModelLocked(&l, src, dst, cfg)
-	return l
+	dbm = m.applyPairModelLocked(&l, dbm, src, dst, cfg)
+	return l, dbm
 }
 
 // Observer sees the medium's traffic, e.g. for capture. Both methods run on

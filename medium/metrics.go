@@ -1,8 +1,14 @@
 package medium
 
 import (
+	"fmt"
+	"strconv"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vmedium/vmedium/medium/air"
 )
 
 // Metric descriptors. Every per-radio series carries the radio's name and
@@ -30,6 +36,23 @@ var (
 		"Deliveries a radio's port refused.", []string{"radio", "kind"}, nil)
 	descRadios = prometheus.NewDesc("vmedium_radios",
 		"Radios registered on the medium, by kind.", []string{"kind"}, nil)
+
+	// The air model (errors per, airtime account/timed).
+	descAirtime = prometheus.NewDesc("vmedium_air_airtime_seconds_total",
+		"Airtime of a radio's frame exchanges (data, protection, ACK or ACK timeout) under airtime account or timed.",
+		[]string{"radio", "kind"}, nil)
+	descAttempts = prometheus.NewDesc("vmedium_air_attempts_total",
+		"Transmission attempts by rate (legacy Mbit/s, HT or VHT MCS) under the air model.",
+		[]string{"radio", "kind", "rate"}, nil)
+	descBusy = prometheus.NewDesc("vmedium_air_channel_busy_ratio",
+		"Share of time a channel had a transmission on the air: scheduled time under airtime timed, "+
+			"offered airtime over wall time under account (it can exceed 1: nothing stops radios offering more).",
+		[]string{"freq_mhz"}, nil)
+	descCollisions = prometheus.NewDesc("vmedium_air_collisions_total",
+		"Receptions lost while another transmission overlapped (airtime timed).", []string{"freq_mhz"}, nil)
+	descLateness = prometheus.NewDesc("vmedium_air_scheduler_lateness_seconds",
+		"How far behind the wall clock the channel's scheduler processed its events (airtime timed): "+
+			"honest lateness, time is never scaled.", []string{"freq_mhz"}, nil)
 )
 
 // Collector exports the medium's counters to Prometheus.
@@ -51,7 +74,8 @@ func NewCollector(m *Medium) *Collector { return &Collector{m: m} }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTxFrames, descTxBytes, descRxFrames, descRxBytes,
-		descTxAcked, descTxFailed, descTxRetries, descDrops, descDispatchErr, descRadios} {
+		descTxAcked, descTxFailed, descTxRetries, descDrops, descDispatchErr, descRadios,
+		descAirtime, descAttempts, descBusy, descCollisions, descLateness} {
 		ch <- d
 	}
 }
@@ -86,7 +110,18 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descDrops, prometheus.CounterValue,
 				float64(r.c.drops[i].Load()), name, kind, DropReason(i).String())
 		}
+		if ns := r.airc.airtimeNs.Load(); ns > 0 {
+			ch <- prometheus.MustNewConstMetric(descAirtime, prometheus.CounterValue, float64(ns)/1e9, name, kind)
+		}
+		for f := range r.airc.rateAttempts {
+			for i := range r.airc.rateAttempts[f] {
+				if n := r.airc.rateAttempts[f][i].Load(); n > 0 {
+					ch <- prometheus.MustNewConstMetric(descAttempts, prometheus.CounterValue, float64(n), name, kind, rateLabel(f, i))
+				}
+			}
+		}
 	}
+	c.collectAir(ch)
 	for k, n := range kinds {
 		ch <- prometheus.MustNewConstMetric(descRadios, prometheus.GaugeValue, float64(n), string(k))
 	}
@@ -102,4 +137,53 @@ func NewRegistry(m *Medium) *prometheus.Registry {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// rateLabel names a slot of the attempts-per-rate counters.
+func rateLabel(format, i int) string {
+	switch air.Format(format) {
+	case air.FormatDSSS, air.FormatOFDM:
+		return air.Legacy(air.LegacyRate(i)).String()
+	case air.FormatHT:
+		return fmt.Sprintf("ht-mcs%d", i)
+	}
+	return fmt.Sprintf("vht-mcs%dx%d", i%10, i/10+1)
+}
+
+// collectAir emits the per-channel air metrics: the timed schedulers'
+// busy ratio, collisions and lateness, or under airtime account the
+// offered airtime per channel over wall time.
+func (c *Collector) collectAir(ch chan<- prometheus.Metric) {
+	m := c.m
+	m.mu.Lock()
+	mode := m.air.Airtime
+	m.mu.Unlock()
+	switch mode {
+	case AirtimeTimed:
+		for _, st := range m.Timed() {
+			f := strconv.FormatUint(uint64(st.FreqMHz), 10)
+			ch <- prometheus.MustNewConstMetric(descBusy, prometheus.GaugeValue, st.BusyRatio, f)
+			ch <- prometheus.MustNewConstMetric(descCollisions, prometheus.CounterValue, float64(st.Collisions), f)
+			buckets := make(map[float64]uint64, len(st.LateBuckets))
+			var acc uint64
+			for i, n := range st.LateBuckets[:len(st.LateBuckets)-1] { // the last one is +Inf
+				acc += n
+				buckets[float64(uint64(1)<<i)*1e-6] = acc
+			}
+			ch <- prometheus.MustNewConstHistogram(descLateness, st.LateCount, st.LateSum.Seconds(), buckets, f)
+		}
+	case AirtimeAccount:
+		el := time.Since(time.Unix(0, m.acct.start.Load()))
+		if el <= 0 {
+			return
+		}
+		for i := range m.acct.chanNs {
+			ns := m.acct.chanNs[i].Load()
+			if ns == 0 {
+				continue
+			}
+			f := strconv.FormatUint(uint64(m.acct.freq[i].Load()), 10)
+			ch <- prometheus.MustNewConstMetric(descBusy, prometheus.GaugeValue, float64(ns)/float64(el), f)
+		}
+	}
 }

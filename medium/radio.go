@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/air/ratectl"
 )
 
 // Kind names a kind of radio backend.
@@ -97,10 +98,12 @@ const (
 	DropMalformed                     // frame failed to parse
 	DropNoSuchRadio                   // unicast addr1 owned by no radio
 	DropOther                         // the receiver's port refused it
+	DropPER                           // air model: the frame's PER at the link's SNR
+	DropQueueFull                     // airtime timed: the transmitter's queue for the air is full
 	numDropReasons
 )
 
-var dropReasonNames = [numDropReasons]string{"denied", "loss", "out_of_range", "other_frequency", "malformed", "no_such_radio", "other"}
+var dropReasonNames = [numDropReasons]string{"denied", "loss", "out_of_range", "other_frequency", "malformed", "no_such_radio", "other", "per", "queue_full"}
 
 // String returns the metric label of r.
 func (r DropReason) String() string {
@@ -140,6 +143,14 @@ type counters struct {
 	drops                                           [numDropReasons]atomic.Uint64
 }
 
+// airCounters are a radio's air model counters: airtime of its exchanges
+// (ns) and attempts per rate ([format][index], see rateSlot). Allocated
+// apart from the Radio so the plain path's fields stay close together.
+type airCounters struct {
+	airtimeNs    atomic.Uint64
+	rateAttempts [4][numRateSlots]atomic.Uint64
+}
+
 // Radio is one radio on the medium. Its slot is fixed for its lifetime and
 // indexes the medium's link table.
 type Radio struct {
@@ -157,8 +168,16 @@ type Radio struct {
 	// given --seed and frame sequence.
 	rngMu sync.Mutex
 	rng   *rand.Rand
+	// rc are the rate controls of frames to each receiver slot, for a
+	// MAC that gives no rate chain (guarded by rngMu).
+	rc []*ratectl.Controller
+
+	airc *airCounters
 
 	removed atomic.Bool
+	// inCallback counts the timed schedulers' deliveries running into
+	// this radio's port (see transmitTimed).
+	inCallback atomic.Int32
 
 	// status, when set, describes the radio's MAC instead of its port
 	// (a hwsim radio's MAC is mac80211 driven by hostapd/wpa_supplicant,

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,7 +39,16 @@ Verbs:
   links                                   the effective link matrix (signal, loss, deny)
   link -s SRC -d DST [--signal DBM] [--loss P] [--reset]
                                           set (or reset) the link SRC→DST
-  move NAME X Y Z                         place a radio (metres)
+  move NAME X Y Z [--speed M/S]           place a radio (metres), or send it there at
+                                          a speed; links follow every mobility tick
+  air                                     print the air model
+  air [--errors flat|per] [--airtime off|account|timed]
+      [--propagation MODEL] [--PARAM VALUE …] [--noise-floor DBM|default]
+      [--fading none|log-normal|rayleigh] [--fading-sigma DB]
+                                          change it (PARAM: exponent, ref-loss-db,
+                                          ref-distance, sigma-db, tx-height, rx-height,
+                                          system-loss-db, power-loss-coeff, floors,
+                                          floor-loss-db, floor-step-db, seed)
   deny                                    list deny pairs
   deny -s SRC -d DST                      DST stops hearing SRC
   deny -c                                 clear every deny pair
@@ -112,6 +122,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = a.link(ctx, rest)
 	case "move":
 		err = a.move(ctx, rest)
+	case "air":
+		err = a.air(ctx, rest)
 	case "deny":
 		err = a.deny(ctx, rest)
 	case "allow":
@@ -121,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "wserver":
 		err = a.wserver(ctx, rest)
 	default:
-		err = usagef("unknown verb %q: accepted are status, radios, links, link, move, deny, allow, capture, wserver, help", verb)
+		err = usagef("unknown verb %q: accepted are status, radios, links, link, move, air, deny, allow, capture, wserver, help", verb)
 	}
 	return a.exit(verb, err)
 }
@@ -239,6 +251,9 @@ func (a *app) status(ctx context.Context, args []string) int {
 		}
 	}
 	fmt.Fprintf(w, "deny pairs: %d, explicit links: %d\n", st.DenyPairs, st.ExplicitLinks)
+	if st.Air != "" {
+		fmt.Fprintf(w, "air: %s\n", st.Air)
+	}
 	if st.StateFile != "" {
 		fmt.Fprintf(w, "state: %s\n", st.StateFile)
 	}
@@ -313,7 +328,7 @@ func (a *app) links(ctx context.Context, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SRC\tDST\tSIGNAL\tFROM\tLOSS\tHEARD")
+	fmt.Fprintln(tw, "SRC\tDST\tSIGNAL\tFROM\tLOSS\tSNR\tMAX RATE\tHEARD")
 	for _, l := range ls {
 		heard := "yes"
 		switch {
@@ -322,8 +337,12 @@ func (a *app) links(ctx context.Context, args []string) error {
 		case !l.InRange:
 			heard = "no (out of range)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d dBm\t%s\t%s\t%s\n", l.Src, l.Dst, l.SignalDBm, l.Source,
-			strconv.FormatFloat(l.Loss, 'g', -1, 64), heard)
+		rate := "none"
+		if l.MaxRate != "" {
+			rate = fmt.Sprintf("%s (%g Mbit/s)", l.MaxRate, float64(l.MaxRateKbps)/1000)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d dBm\t%s\t%s\t%.1f dB\t%s\t%s\n", l.Src, l.Dst, l.SignalDBm, l.Source,
+			strconv.FormatFloat(l.Loss, 'g', -1, 64), l.SNRDB, rate, heard)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -445,31 +464,182 @@ func (a *app) link(ctx context.Context, args []string) error {
 }
 
 func (a *app) move(ctx context.Context, args []string) error {
-	fs := a.flags("move")
-	if err := parseFlags(fs, args, 4); err != nil {
-		return err
+	// Flags may come after the coordinates, and coordinates may be
+	// negative: only --speed and --json are flags here.
+	var pos []string
+	speed := ""
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--json" || arg == "-json":
+			a.json = true
+		case arg == "--speed" || arg == "-speed":
+			if i+1 >= len(args) {
+				return usagef("--speed needs a value in metres per second")
+			}
+			i++
+			speed = args[i]
+		case strings.HasPrefix(arg, "--speed=") || strings.HasPrefix(arg, "-speed="):
+			speed = arg[strings.IndexByte(arg, '=')+1:]
+		case arg == "-h" || arg == "--help":
+			return flag.ErrHelp
+		case strings.HasPrefix(arg, "-") && len(arg) > 1 && (arg[1] < '0' || arg[1] > '9') && arg[1] != '.':
+			return usagef("flag provided but not defined: %s (accepted: --speed M/S, --json)", arg)
+		default:
+			pos = append(pos, arg)
+		}
 	}
-	if fs.NArg() != 4 {
-		return usagef("move takes a radio name and three coordinates: vmctl move NAME X Y Z (metres)")
+	if len(pos) != 4 {
+		return usagef("move takes a radio name and three coordinates: vmctl move NAME X Y Z [--speed M/S] (metres)")
 	}
 	var xyz [3]float64
 	for i, axis := range []string{"x", "y", "z"} {
-		v, err := parseNumber("coordinate "+axis, fs.Arg(1+i), "a finite number of metres")
+		v, err := parseNumber("coordinate "+axis, pos[1+i], "a finite number of metres")
 		if err != nil {
 			return err
 		}
 		xyz[i] = v
 	}
-	res, err := a.client.Move(ctx, fs.Arg(0), medium.Position{X: xyz[0], Y: xyz[1], Z: xyz[2]})
+	v := 0.0
+	if speed != "" {
+		var err error
+		if v, err = parseNumber("speed", speed, fmt.Sprintf("metres per second from 0 (jump) to %g", medium.MaxSpeed)); err != nil {
+			return err
+		}
+		if err := medium.ValidateSpeed(v); err != nil {
+			return err
+		}
+	}
+	p := medium.Position{X: xyz[0], Y: xyz[1], Z: xyz[2]}
+	var res control.MoveResult
+	var err error
+	if speed == "" {
+		res, err = a.client.Move(ctx, pos[0], p)
+	} else {
+		res, err = a.client.MoveAt(ctx, pos[0], p, v)
+	}
 	if err != nil {
 		return err
 	}
 	if a.json {
 		return a.printJSON(res)
 	}
-	p := res.Position
+	p = res.Position
+	if res.Moving {
+		fmt.Fprintf(a.stdout, "%s moving to (%g, %g, %g) m at %g m/s\n", res.Name, p.X, p.Y, p.Z, res.Speed)
+		return nil
+	}
 	fmt.Fprintf(a.stdout, "%s now at (%g, %g, %g) m\n", res.Name, p.X, p.Y, p.Z)
 	return nil
+}
+
+// air prints the air model, or changes it with flags.
+func (a *app) air(ctx context.Context, args []string) error {
+	fs := a.flags("air")
+	errs := fs.String("errors", "", "flat | per")
+	airtime := fs.String("airtime", "", "off | account | timed")
+	prop := fs.String("propagation", "", "propagation model")
+	noise := fs.String("noise-floor", "", "noise floor at 20 MHz in dBm, or default")
+	fading := fs.String("fading", "", "none | log-normal | rayleigh")
+	sigma := fs.String("fading-sigma", "", "log-normal fading σ in dB")
+	params := map[string]*string{}
+	for _, p := range medium.PropagationParams {
+		params[p] = fs.String(strings.ReplaceAll(p, "_", "-"), "", "propagation parameter "+p)
+	}
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	var req control.AirRequest
+	changed := false
+	set := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		changed = true
+		return &v
+	}
+	fs.Visit(func(f *flag.Flag) { changed = true })
+	req.Errors, req.Airtime, req.Propagation, req.Fading = set(*errs), set(*airtime), set(*prop), set(*fading)
+	if req.Errors != nil && !slices.Contains(medium.ErrorModels, *req.Errors) {
+		return &medium.InvalidValueError{What: "--errors", Value: strconv.Quote(*req.Errors), Accepted: strings.Join(medium.ErrorModels, ", ")}
+	}
+	if req.Airtime != nil && !slices.Contains(medium.AirtimeModels, *req.Airtime) {
+		return &medium.InvalidValueError{What: "--airtime", Value: strconv.Quote(*req.Airtime), Accepted: strings.Join(medium.AirtimeModels, ", ")}
+	}
+	for name, v := range params {
+		if *v == "" {
+			continue
+		}
+		f, err := parseNumber("--"+strings.ReplaceAll(name, "_", "-"), *v, "a number")
+		if err != nil {
+			return err
+		}
+		if req.Params == nil {
+			req.Params = map[string]float64{}
+		}
+		req.Params[name] = f
+	}
+	switch *noise {
+	case "":
+	case "default":
+		req.DefaultNoise = true
+	default:
+		f, err := parseNumber("--noise-floor", *noise, "a level in dBm from -130 to -30, or default")
+		if err != nil {
+			return err
+		}
+		req.NoiseFloorDBm = &f
+	}
+	if *sigma != "" {
+		f, err := parseNumber("--fading-sigma", *sigma, "a standard deviation in dB from 0 to 30")
+		if err != nil {
+			return err
+		}
+		req.FadingSigmaDB = &f
+	}
+	var cfg medium.AirConfig
+	var err error
+	if changed {
+		cfg, err = a.client.SetAir(ctx, req)
+	} else {
+		cfg, err = a.client.Air(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(cfg)
+	}
+	printAir(a.stdout, cfg)
+	return nil
+}
+
+// printAir shows the air model, one setting a line.
+func printAir(w io.Writer, c medium.AirConfig) {
+	c = c.Normalize()
+	fmt.Fprintf(w, "errors: %s\nairtime: %s\npropagation: %s", c.Errors, c.Airtime, c.Propagation.Model)
+	p := c.Propagation
+	vals := map[string]float64{"exponent": p.Exponent, "ref_loss_db": p.RefLossDB, "ref_distance": p.RefDistance,
+		"sigma_db": p.SigmaDB, "tx_height": p.TxHeight, "rx_height": p.RxHeight, "system_loss_db": p.SystemLossDB,
+		"power_loss_coeff": p.PowerLossCoeff, "floors": float64(p.Floors), "floor_loss_db": p.FloorLossDB,
+		"floor_step_db": p.FloorStepDB, "seed": float64(p.Seed)}
+	for _, name := range medium.ModelParams[p.Model] {
+		fmt.Fprintf(w, " %s=%g", name, vals[name])
+	}
+	fmt.Fprintln(w)
+	if c.NoiseFloorDBm != nil {
+		fmt.Fprintf(w, "noise_floor_dbm: %g\n", *c.NoiseFloorDBm)
+	} else {
+		fmt.Fprintln(w, "noise_floor_dbm: default (thermal noise + 7 dB: -94 at 20 MHz)")
+	}
+	switch c.Fading.Kind {
+	case "":
+		fmt.Fprintln(w, "fading: none")
+	case "log-normal":
+		fmt.Fprintf(w, "fading: log-normal sigma_db=%g\n", c.Fading.SigmaDB)
+	default:
+		fmt.Fprintf(w, "fading: %s\n", c.Fading.Kind)
+	}
 }
 
 func (a *app) deny(ctx context.Context, args []string) error {

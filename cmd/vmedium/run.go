@@ -138,6 +138,10 @@ func mergeState(cur, saved medium.State) medium.State {
 	for k, v := range saved.Positions {
 		out.Positions[k] = v
 	}
+	out.Air = cur.Air
+	if saved.Air != nil {
+		out.Air = saved.Air
+	}
 	return out
 }
 
@@ -198,6 +202,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	fmt.Fprintln(stderr, why)
 	sctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	mobDone := make(chan struct{})
+	go func() { defer close(mobDone); m.RunMobility(sctx, medium.DefaultMobilityTick) }()
+	defer func() { cancel(); <-mobDone }()
 	var served []chan error
 	if metricsLn != nil {
 		defer metricsLn.Close() // in case we return before serving it
@@ -225,7 +232,15 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	// The rules go on the medium before any radio exists: the first frame
 	// of the first radio already obeys a saved deny pair.
 	restoreRules(m, cfg, saved, sf.Path(), log)
+	if cfg != nil {
+		for name, mb := range lab.ConfigMobility(cfg) {
+			if err := m.SetMobility(name, mb); err != nil {
+				log.Warn("mobility not applied", "radio", name, "err", err)
+			}
+		}
+	}
 	sf.Attach(m, log)
+	defer m.Close() // the airtime schedulers
 
 	var reg *prometheus.Registry
 	if metricsLn != nil {

@@ -12,6 +12,8 @@
 //	GET  /v1/links        []medium.LinkInfo (the effective matrix)
 //	POST /v1/link         LinkRequest → LinkResult
 //	POST /v1/move         MoveRequest → MoveResult
+//	GET  /v1/air          medium.AirConfig (the air model)
+//	POST /v1/air          AirRequest → medium.AirConfig
 //	GET  /v1/deny         []denylist.Pair
 //	POST /v1/deny         PairRequest → PairResult
 //	POST /v1/allow        PairRequest → PairResult
@@ -59,6 +61,9 @@ type Status struct {
 	DenyPairs     int          `json:"deny_pairs"`
 	ExplicitLinks int          `json:"explicit_links"`
 	StateFile     string       `json:"state_file,omitempty"`
+	// Air is the air model's one-line summary (errors, airtime,
+	// propagation, noise, fading).
+	Air string `json:"air,omitempty"`
 }
 
 // KindStatus says whether a radio kind is live (its backend runs or radios
@@ -86,18 +91,39 @@ type LinkResult struct {
 	Link medium.LinkInfo `json:"link"`
 }
 
-// MoveRequest places a radio at X, Y, Z metres. All three are required.
+// MoveRequest places a radio at X, Y, Z metres (all three required), or
+// with Speed (m/s, > 0) sends it there at that speed.
 type MoveRequest struct {
-	Name string   `json:"name"`
-	X    *float64 `json:"x"`
-	Y    *float64 `json:"y"`
-	Z    *float64 `json:"z"`
+	Name  string   `json:"name"`
+	X     *float64 `json:"x"`
+	Y     *float64 `json:"y"`
+	Z     *float64 `json:"z"`
+	Speed *float64 `json:"speed,omitempty"`
 }
 
-// MoveResult echoes the new position.
+// MoveResult echoes the target; Moving is true while the radio travels
+// there (Position is then the target, not where it is now).
 type MoveResult struct {
 	Name     string          `json:"name"`
 	Position medium.Position `json:"position"`
+	Speed    float64         `json:"speed,omitempty"`
+	Moving   bool            `json:"moving,omitempty"`
+}
+
+// AirRequest changes the air model; unset fields stay as they are. A new
+// Propagation model starts from that model's default parameters, then
+// Params (medium.PropagationParams names) apply. Fading "none" turns
+// fading off.
+type AirRequest struct {
+	Errors        *string            `json:"errors,omitempty"`
+	Airtime       *string            `json:"airtime,omitempty"`
+	Propagation   *string            `json:"propagation,omitempty"`
+	Params        map[string]float64 `json:"params,omitempty"`
+	NoiseFloorDBm *float64           `json:"noise_floor_dbm,omitempty"`
+	// DefaultNoise puts the noise floor back to thermal noise + 7 dB.
+	DefaultNoise  bool     `json:"default_noise,omitempty"`
+	Fading        *string  `json:"fading,omitempty"`
+	FadingSigmaDB *float64 `json:"fading_sigma_db,omitempty"`
 }
 
 // PairRequest names an ordered deny pair: Dst does not hear Src.

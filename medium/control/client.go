@@ -238,6 +238,24 @@ func (c *Client) Move(ctx context.Context, name string, p medium.Position) (Move
 	return res, c.do(ctx, http.MethodPost, "/v1/move", MoveRequest{Name: name, X: &p.X, Y: &p.Y, Z: &p.Z}, &res)
 }
 
+// MoveAt sends a radio to p at speed m/s (0: at once).
+func (c *Client) MoveAt(ctx context.Context, name string, p medium.Position, speed float64) (MoveResult, error) {
+	var res MoveResult
+	return res, c.do(ctx, http.MethodPost, "/v1/move", MoveRequest{Name: name, X: &p.X, Y: &p.Y, Z: &p.Z, Speed: &speed}, &res)
+}
+
+// Air returns the air model.
+func (c *Client) Air(ctx context.Context) (medium.AirConfig, error) {
+	var a medium.AirConfig
+	return a, c.do(ctx, http.MethodGet, "/v1/air", nil, &a)
+}
+
+// SetAir changes the air model.
+func (c *Client) SetAir(ctx context.Context, req AirRequest) (medium.AirConfig, error) {
+	var a medium.AirConfig
+	return a, c.do(ctx, http.MethodPost, "/v1/air", req, &a)
+}
+
 // DenyList returns the deny pairs.
 func (c *Client) DenyList(ctx context.Context) ([]denylist.Pair, error) {
 	var ps []denylist.Pair

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/vmedium/vmedium/medium"
 )
 
 // RequestError is a malformed request: bad JSON, unknown field, missing or
@@ -73,6 +75,9 @@ func (r *MoveRequest) validate() error {
 	}
 	if r.X == nil || r.Y == nil || r.Z == nil {
 		return badRequest("move: x, y and z are all required (metres)")
+	}
+	if r.Speed != nil {
+		return medium.ValidateSpeed(*r.Speed)
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var fuzzEndpoints = []string{"/v1/link", "/v1/move", "/v1/deny", "/v1/allow", "/v1/deny/clear"}
+var fuzzEndpoints = []string{"/v1/link", "/v1/move", "/v1/deny", "/v1/allow", "/v1/deny/clear", "/v1/air"}
 
 // FuzzDecodeRequest drives arbitrary bodies through the real handlers of
 // every mutating endpoint. Invariants: the answer is 200 or 400 (never a
@@ -33,6 +33,14 @@ func FuzzDecodeRequest(f *testing.F) {
 		{2, `{"src":"vw1","dst":"vw2","extra":1}`},
 		{2, `{"src":"vw1","dst":"vw2"} {}`},
 		{0, `[`},
+		{1, `{"name":"vw2","x":1,"y":2,"z":3,"speed":2}`},
+		{1, `{"name":"vw2","x":1,"y":2,"z":3,"speed":-2}`},
+		{5, `{"errors":"per","airtime":"timed"}`},
+		{5, `{"errors":"fancy"}`},
+		{5, `{"propagation":"itu-indoor","params":{"floors":2,"power_loss_coeff":28}}`},
+		{5, `{"propagation":"free-space","params":{"exponent":3}}`},
+		{5, `{"noise_floor_dbm":-90,"fading":"log-normal","fading_sigma_db":4}`},
+		{5, `{"default_noise":true,"noise_floor_dbm":-90}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.ep, []byte(s.body))

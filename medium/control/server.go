@@ -60,6 +60,8 @@ func NewHandler(opt Options) http.Handler {
 	mux.HandleFunc("GET /v1/deny", s.denyList)
 	mux.HandleFunc("POST /v1/link", s.link)
 	mux.HandleFunc("POST /v1/move", s.move)
+	mux.HandleFunc("GET /v1/air", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.m.Air()) })
+	mux.HandleFunc("POST /v1/air", s.air)
 	mux.HandleFunc("POST /v1/deny", s.deny)
 	mux.HandleFunc("POST /v1/allow", s.allow)
 	mux.HandleFunc("POST /v1/deny/clear", s.clear)
@@ -207,6 +209,7 @@ func (s *server) snapshot() Status {
 		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(),
 		Seed: s.opt.Seed, DenyPairs: len(s.m.DenyList()),
 		ExplicitLinks: len(s.m.State().Links), StateFile: s.opt.StateFile,
+		Air: s.m.Air().String(),
 	}
 	listed := map[medium.Kind]bool{}
 	if s.opt.Backends != nil {
@@ -289,11 +292,35 @@ func (s *server) move(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := medium.Position{X: *req.X, Y: *req.Y, Z: *req.Z}
-	if err := s.m.SetPosition(req.Name, p); err != nil {
+	speed := 0.0
+	if req.Speed != nil {
+		speed = *req.Speed
+	}
+	if err := s.m.MoveTo(req.Name, p, speed); err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MoveResult{Name: req.Name, Position: p})
+	writeJSON(w, http.StatusOK, MoveResult{Name: req.Name, Position: p, Speed: speed, Moving: s.m.Moving(req.Name)})
+}
+
+// air answers POST /v1/air: the request applied to the current model,
+// validated as a whole; on error nothing changes.
+func (s *server) air(w http.ResponseWriter, r *http.Request) {
+	var req AirRequest
+	if err := decodeRequest(r.Body, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	cfg, err := req.Apply(s.m.Air())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := s.m.SetAir(cfg); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.m.Air())
 }
 
 func (s *server) deny(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/air"
 )
 
 // Errors the kernel gives to REGISTER, typed so callers can branch on them.
@@ -95,6 +96,7 @@ type counters struct {
 // Backend serves mac80211_hwsim radios on a medium.
 type Backend struct {
 	m         *medium.Medium
+	chain     air.Chain // scratch rate chain of the frame being handled
 	conn      conn
 	closeConn func() error // closes conn's descriptor
 	family    uint16
@@ -379,10 +381,27 @@ func (b *Backend) handleFrame(data []byte) {
 	default:
 		opt := medium.TxOptions{NoAck: noAck, MaxAttempts: want, FreqMHz: f.freq,
 			RateIdx: rxRate(&f)}
+		if b.m.AirActive() {
+			// The air model judges each stage at its own rate: give it
+			// the chain the kernel's rate control chose. Frames are
+			// handled one at a time on the receive goroutine and the
+			// medium keeps no reference: one scratch chain serves all.
+			if f.chain(&b.chain) {
+				opt.Chain = &b.chain
+			}
+			if b.m.AirTimed() {
+				opt.Done = b.txDone(&f)
+			}
+		}
 		b.s.mu.Lock()
 		b.s.batching = true
 		b.s.mu.Unlock()
 		res = hr.r.Transmit(f.frame, opt)
+		if res.Pending {
+			// airtime timed: TX status goes out when the exchange ends.
+			b.flushBurst()
+			return
+		}
 	}
 	if noAck {
 		res.Attempts, res.Acked = 1, false
@@ -402,4 +421,39 @@ func (b *Backend) handleFrame(data []byte) {
 		b.s.batching = false
 	}
 	b.s.mu.Unlock()
+}
+
+// flushBurst sends what the frame's handling batched (injections) unless
+// a burst of datagrams is being handled, as handleFrame does after its
+// TX status.
+func (b *Backend) flushBurst() {
+	b.s.mu.Lock()
+	if !b.s.burst {
+		b.flushLocked()
+		b.s.batching = false
+	}
+	b.s.mu.Unlock()
+}
+
+// txDone returns the callback that reports a frame's TX status when the
+// air model ends its exchange later (airtime timed): the frame's
+// transmitter, flags, cookie and chain are copied, since f is gone by then.
+func (b *Backend) txDone(f *txFrame) func(medium.TxResult) {
+	fc := txFrame{tx: f.tx, flags: f.flags, cookie: f.cookie, txInfo: f.txInfo}
+	return func(res medium.TxResult) {
+		if fc.flags&TxCtlNoAck != 0 {
+			res.Acked = false
+		}
+		msg, err := encodeTxInfo(&fc, res)
+		b.s.mu.Lock()
+		defer b.s.mu.Unlock()
+		if err != nil {
+			b.c.malformed.Add(1)
+			return
+		}
+		b.s.batch = append(b.s.batch, msg)
+		if !b.s.batching {
+			b.flushLocked()
+		}
+	}
 }

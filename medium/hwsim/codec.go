@@ -11,6 +11,7 @@ import (
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/air"
 )
 
 // The wire formats of the messages the backend decodes (FRAME,
@@ -71,6 +72,22 @@ func decodeFrame(data []byte, f *txFrame) error {
 		}
 	}
 	return ad.Err()
+}
+
+// chain decodes the frame's TX_INFO and TX_INFO_FLAGS into the rate chain
+// the air model walks (legacy, HT MCS, VHT MCS/NSS, widths, short GI,
+// short preamble, RTS/CTS, CTS-to-self). A stage that does not decode
+// ends the chain there; false when not even the first stage does.
+func (f *txFrame) chain(c *air.Chain) bool {
+	if !f.haveTxInfo {
+		return false
+	}
+	var fl []byte
+	if f.haveTxFlags {
+		fl = f.txFlags[:]
+	}
+	_ = air.DecodeTxInfo(c, f.txInfo[:], fl, f.freq)
+	return c.N > 0
 }
 
 // chainAttempts is the number of attempts the kernel's MRR chain allows.
@@ -182,7 +199,13 @@ func encodeTxInfo(f *txFrame, res medium.TxResult) (outMsg, error) {
 	binary.NativeEndian.PutUint64(v[0:], f.cookie)
 	binary.NativeEndian.PutUint32(v[8:], flags)
 	binary.NativeEndian.PutUint32(v[12:], uint32(res.AckSignal))
-	rewriteTxInfoInto((*[TxInfoLen]byte)(v[16:]), &f.txInfo, res.Attempts)
+	if res.Air {
+		// The air model walked the chain: report each stage's attempts
+		// as it used them.
+		air.RewriteTxInfo((*[TxInfoLen]byte)(v[16:]), &f.txInfo, &res.StageAttempts)
+	} else {
+		rewriteTxInfoInto((*[TxInfoLen]byte)(v[16:]), &f.txInfo, res.Attempts)
+	}
 	ae := netlink.NewAttributeEncoder()
 	ae.Bytes(AttrAddrTransmitter, f.tx[:])
 	ae.Bytes(AttrFlags, v[8:12])

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/mdlayher/netlink"
+
+	"github.com/vmedium/vmedium/medium"
 )
 
 // FuzzHandleDatagram feeds arbitrary datagrams to the medium socket's
@@ -39,5 +41,25 @@ func FuzzHandleDatagram(f *testing.F) {
 		if after := b.Counters(); after.Malformed < before.Malformed {
 			t.Fatalf("malformed counter went back: %d -> %d", before.Malformed, after.Malformed)
 		}
+	})
+}
+
+// FuzzHandleDatagramAir is FuzzHandleDatagram with errors per: every
+// FRAME's TX_INFO and TX_INFO_FLAGS are decoded into the rate chain the
+// medium walks (bad rate indices, flags and MCS combinations included).
+func FuzzHandleDatagramAir(f *testing.F) {
+	unicast := frameMsg(txSpec{tx: HwAddr(0), frame: dataFrame(VifAddr(1), VifAddr(0)), flags: TxCtlReqTxStatus, cookie: 1, txInfo: chain})
+	bcast := frameMsg(txSpec{tx: HwAddr(1), frame: dataFrame([6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, VifAddr(1)), flags: TxCtlNoAck, cookie: 2, txInfo: chain})
+	for _, d := range [][]byte{dgram(f, unicast), dgram(f, bcast), dgram(f, unicast, bcast), nil} {
+		f.Add(d)
+	}
+	m, b, k := lab(f)
+	if err := m.SetAir(medium.AirConfig{Errors: medium.ErrorsPER}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		b.handleDatagram(d)
+		k.t = t
+		k.take()
 	})
 }

@@ -45,6 +45,8 @@ type Config struct {
 	Radios     []RadioConfig `yaml:"radios"`
 	Links      []LinkConfig  `yaml:"links,omitempty"`
 	Deny       []DenyConfig  `yaml:"deny,omitempty"`
+	// Air is the air model (errors, airtime, propagation, noise, fading).
+	Air *AirConfig `yaml:"air,omitempty"`
 }
 
 // RadioConfig is one radio and its interface.
@@ -63,6 +65,12 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
+	// Path is a list of waypoints the radio travels along, each at its
+	// speed (m/s; 0 jumps); Loop starts over at the end.
+	Path []medium.Waypoint `yaml:"path,omitempty"`
+	Loop bool              `yaml:"loop,omitempty"`
+	// Mobility moves the radio by a model (random-waypoint in a box).
+	Mobility *MobilityConfig `yaml:"mobility,omitempty"`
 }
 
 // LinkConfig sets an explicit signal and/or loss for the ordered pair src→dst.
@@ -277,6 +285,9 @@ func (c *Config) Validate() error {
 		if r.TxPower != nil && (math.IsNaN(*r.TxPower) || *r.TxPower < -20 || *r.TxPower > 40) {
 			return bad(p+".tx_power", "%s: invalid tx_power %g: accepted is -20 to 40 dBm", who, *r.TxPower)
 		}
+		if _, err := r.mobility(p); err != nil {
+			return err
+		}
 	}
 	// Every station must have an AP offering its SSID on its channel, or
 	// the lab would wait for an association that can never happen.
@@ -331,6 +342,11 @@ func (c *Config) Validate() error {
 			if err := medium.ValidateLoss(*l.Loss); err != nil {
 				return bad(p+".loss", "%v", err)
 			}
+		}
+	}
+	if c.Air != nil {
+		if _, err := c.Air.Medium(); err != nil {
+			return err
 		}
 	}
 	for i, d := range c.Deny {

@@ -23,5 +23,10 @@ func ConfigState(cfg *Config) medium.State {
 			st.Positions[r.Name] = *r.Position
 		}
 	}
+	if cfg.Air != nil {
+		if a, err := cfg.Air.Medium(); err == nil {
+			st.Air = &a
+		}
+	}
 	return st
 }
