@@ -110,7 +110,9 @@ links="$(vmctl links)"
 echo "$links"
 echo "$links" | grep -E "^wlan0 +wlan1 +-61 " | grep -q model || fail "vmctl links does not show wlan0 -> wlan1 at -61 dBm from the model"
 # wlan2 is no station of the config: it hears nothing
-nb="$(in_ns ns2 iw dev wlan2 scan freq 2412 2>&1 | grep -c '^BSS ')"
+in_ns ns2 timeout 30 iw dev wlan2 scan freq 2412 flush >"$VM_WORK/scan-unlisted.txt" 2>&1 ||
+	fail "scan on wlan2 (not in the config) failed or hung: $(cat "$VM_WORK/scan-unlisted.txt")"
+nb="$(grep -c '^BSS ' "$VM_WORK/scan-unlisted.txt")"
 assert_eq "$nb" 0 "BSSs wlan2 (not in the config) finds"
 
 t_kill="$(cut -d' ' -f1 /proc/uptime)"
@@ -137,7 +139,7 @@ CFG
 start_wmd four "$VM_WORK/four.cfg"
 start_hostapd ns2 wlan2 wmd11 11
 for f in 2412 2462; do
-	in_ns ns3 iw dev wlan3 scan freq $f flush >"$VM_WORK/scan-$f.txt" 2>&1 || fail "scan $f: $(cat "$VM_WORK/scan-$f.txt")"
+	in_ns ns3 timeout 30 iw dev wlan3 scan freq $f flush >"$VM_WORK/scan-$f.txt" 2>&1 || fail "scan $f: $(cat "$VM_WORK/scan-$f.txt")"
 	grep '^BSS \|SSID:\|freq:' "$VM_WORK/scan-$f.txt"
 	assert_eq "$(grep -c '^BSS ' "$VM_WORK/scan-$f.txt")" 1 "BSSs found by a scan on $f MHz"
 done
