@@ -22,7 +22,7 @@ const GTKLen = 16
 // AppendGTKKDE appends a GTK KDE: key ID (1..3), the Tx bit, and the key.
 func AppendGTKKDE(dst []byte, keyID uint8, gtk []byte) []byte {
 	dst = append(dst, kdeID, byte(4+2+len(gtk)), 0x00, 0x0f, 0xac, kdeTypeGTK)
-	dst = append(dst, keyID&3|0x04, 0) // Tx: the AP transmits with it
+	dst = append(dst, keyID&3, 0) // Tx bit clear: stations receive with a GTK (as hostapd sends it)
 	return append(dst, gtk...)
 }
 
