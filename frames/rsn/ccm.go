@@ -3,6 +3,7 @@
 package rsn
 
 import (
+	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
 	"encoding/binary"
@@ -13,12 +14,12 @@ import (
 // L = 2 (2-byte length, 13-byte nonce). The standard library has AES-GCM
 // but no CCM, so it is written here on cipher.Block: AES-CTR for the
 // payload and the tag, CBC-MAC over B0, the length-prefixed AAD and the
-// plaintext. The counter blocks are encrypted first in one tight loop of
-// independent AES calls (the CPU overlaps them), then the payload is
-// XORed in bulk (crypto/subtle), and only the CBC-MAC, serial by nature,
-// goes block by block. That is about three times faster than
-// interleaving both per block. (cipher.NewCTR would be faster still, but
-// allocates per frame and cannot be re-keyed with a new nonce.)
+// plaintext. The counter blocks are encrypted first in one batch, then
+// the payload is XORed in bulk (crypto/subtle), and only the CBC-MAC,
+// serial by nature, goes block by block. On amd64 with AES-NI both run in
+// assembly (aesni_amd64.s): the batch four blocks at a time, the chain
+// without a call per block. (cipher.NewCTR is fast too, but allocates per
+// frame and cannot be given a new nonce.)
 
 const (
 	ccmM        = 8
@@ -36,6 +37,38 @@ type ccmScratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(ccmScratch) }}
 
+// ccmCipher is the block cipher of one key: crypto/aes, and the expanded
+// key for the AES-NI routines when the CPU has them (rk != nil).
+type ccmCipher struct {
+	b  cipher.Block
+	rk *roundKeys
+}
+
+// useAESNI is consulted when a key is installed; tests turn it off to
+// check the portable path too.
+var useAESNI = haveAESNI
+
+func newCCMCipher(key []byte) (ccmCipher, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return ccmCipher{}, err
+	}
+	c := ccmCipher{b: b}
+	if useAESNI && len(key) == 16 {
+		c.rk = expandKey128(key)
+	}
+	return c, nil
+}
+
+// enc1 encrypts one block in place.
+func (c *ccmCipher) enc1(x *[16]byte) {
+	if c.rk != nil {
+		encryptBlocksAESNI(c.rk, &x[0], 1)
+		return
+	}
+	c.b.Encrypt(x[:], x[:])
+}
+
 func xor16(x *[16]byte, b []byte) {
 	_ = b[15]
 	binary.LittleEndian.PutUint64(x[0:], binary.LittleEndian.Uint64(x[0:])^binary.LittleEndian.Uint64(b[0:]))
@@ -44,17 +77,21 @@ func xor16(x *[16]byte, b []byte) {
 
 // cbcMAC continues the CBC-MAC in x over data, zero padded to whole
 // blocks.
-func cbcMAC(b cipher.Block, x *[16]byte, data []byte) {
+func (c *ccmCipher) cbcMAC(x *[16]byte, data []byte) {
+	if full := len(data) / 16; full > 0 && c.rk != nil {
+		cbcMACAESNI(c.rk, x, &data[0], full)
+		data = data[16*full:]
+	}
 	for len(data) >= 16 {
 		xor16(x, data)
-		b.Encrypt(x[:], x[:])
+		c.b.Encrypt(x[:], x[:])
 		data = data[16:]
 	}
 	if len(data) > 0 {
 		for j, v := range data {
 			x[j] ^= v
 		}
-		b.Encrypt(x[:], x[:])
+		c.enc1(x)
 	}
 }
 
@@ -62,16 +99,24 @@ func cbcMAC(b cipher.Block, x *[16]byte, data []byte) {
 // CBC-MAC of the plaintext encrypted with counter block 0). dst must be as
 // long as src and either not overlap it or start at or before it (in-place
 // use, including dst = src shifted back). src is at most maxCCMData bytes.
-func ccm(b cipher.Block, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []byte, seal bool) (tag [ccmM]byte) {
+func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []byte, seal bool) (tag [ccmM]byte) {
 	n := len(src)
 	// Key stream: S_i = E(A_i), A_i = flags (L-1) | nonce | i.
 	a := &s.a
 	a[0] = 2 - 1
 	copy(a[1:14], nonce[:])
 	blocks := (n + 15) / 16
-	for i := 0; i <= blocks; i++ {
-		binary.BigEndian.PutUint16(a[14:], uint16(i))
-		b.Encrypt(s.ks[16*i:16*i+16], a[:])
+	if c.rk != nil {
+		for i := 0; i <= blocks; i++ {
+			binary.BigEndian.PutUint16(a[14:], uint16(i))
+			copy(s.ks[16*i:], a[:])
+		}
+		encryptBlocksAESNI(c.rk, &s.ks[0], blocks+1)
+	} else {
+		for i := 0; i <= blocks; i++ {
+			binary.BigEndian.PutUint16(a[14:], uint16(i))
+			c.b.Encrypt(s.ks[16*i:16*i+16], a[:])
+		}
 	}
 
 	// B0: flags (Adata, M, L), nonce, message length.
@@ -82,7 +127,7 @@ func ccm(b cipher.Block, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src 
 	}
 	copy(x[1:14], nonce[:])
 	binary.BigEndian.PutUint16(x[14:], uint16(n))
-	b.Encrypt(x[:], x[:])
+	c.enc1(x)
 	// AAD, prefixed by its 2-byte length, zero padded to whole blocks.
 	if len(aad) > 0 {
 		total := 2 + len(aad)
@@ -98,12 +143,12 @@ func ccm(b cipher.Block, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src 
 					x[j] ^= aad[p-2]
 				}
 			}
-			b.Encrypt(x[:], x[:])
+			c.enc1(x)
 		}
 	}
 
 	if seal {
-		cbcMAC(b, x, src)
+		c.cbcMAC(x, src)
 		if n > 0 {
 			subtle.XORBytes(dst[:n], src, s.ks[16:16+n])
 		}
@@ -112,9 +157,9 @@ func ccm(b cipher.Block, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src 
 			copy(dst[:n], src) // handles the shifted in-place case
 		}
 		subtle.XORBytes(dst[:n], dst[:n], s.ks[16:16+n])
-		cbcMAC(b, x, dst[:n])
+		c.cbcMAC(x, dst[:n])
 	} else {
-		cbcMAC(b, x, nil)
+		c.cbcMAC(x, nil)
 	}
 
 	for j := range tag {

@@ -3,8 +3,6 @@
 package rsn
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -52,10 +50,10 @@ var (
 // serves one direction pair of one security association. Safe for
 // concurrent use; Encrypt and Decrypt do not allocate.
 type Key struct {
-	block cipher.Block
-	id    uint8
-	txPN  atomic.Uint64
-	rxPN  [replayCounters]atomic.Uint64
+	c    ccmCipher
+	id   uint8
+	txPN atomic.Uint64
+	rxPN [replayCounters]atomic.Uint64
 }
 
 // NewKey installs a 16-byte CCMP-128 temporal key with a key ID (0..3).
@@ -66,11 +64,11 @@ func NewKey(tk []byte, keyID uint8) (*Key, error) {
 	if keyID > 3 {
 		return nil, fmt.Errorf("install CCMP-128 key: key ID %d: accepted is 0..3", keyID)
 	}
-	b, err := aes.NewCipher(tk)
+	c, err := newCCMCipher(tk)
 	if err != nil {
 		return nil, fmt.Errorf("install CCMP-128 key: %w", err)
 	}
-	return &Key{block: b, id: keyID}, nil
+	return &Key{c: c, id: keyID}, nil
 }
 
 // KeyID returns the key's ID (0..3).
@@ -180,7 +178,7 @@ func (k *Key) Encrypt(frame []byte) ([]byte, error) {
 	var aad [32]byte
 	var nonce [ccmNonceLen]byte
 	an := aadNonce(out[:hl], pn, &aad, &nonce)
-	tag := ccm(k.block, s, &nonce, aad[:an], body, body, true)
+	tag := ccm(&k.c, s, &nonce, aad[:an], body, body, true)
 	scratchPool.Put(s)
 	copy(out[n+CCMPHeaderLen:], tag[:])
 	return out, nil
@@ -240,7 +238,7 @@ func (k *Key) Decrypt(dst, frame []byte) ([]byte, error) {
 	dst = append(dst, frame[:hl]...) // in place: copies onto itself
 	dst = dst[:start+n]
 	s := scratchPool.Get().(*ccmScratch)
-	tag := ccm(k.block, s, &nonce, aad[:an], dst[start+hl:], frame[hl+CCMPHeaderLen:len(frame)-CCMPMICLen], false)
+	tag := ccm(&k.c, s, &nonce, aad[:an], dst[start+hl:], frame[hl+CCMPHeaderLen:len(frame)-CCMPMICLen], false)
 	scratchPool.Put(s)
 	if subtle.ConstantTimeCompare(tag[:], mic[:]) != 1 {
 		return dst[:start], ErrMIC

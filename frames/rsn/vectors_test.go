@@ -108,12 +108,12 @@ func TestCCMRFC3610Vectors(t *testing.T) {
 		aad := unhex(t, "0001020304050607")
 		plain := unhex(t, c.plain)
 		ct := make([]byte, len(plain))
-		tag := ccm(k.block, new(ccmScratch), &nonce, aad, ct, plain, true)
+		tag := ccm(&k.c, new(ccmScratch), &nonce, aad, ct, plain, true)
 		if got := append(ct, tag[:]...); hex.EncodeToString(got) != c.want {
 			t.Errorf("CCM(%s) = %x, want %s", c.nonce, got, c.want)
 		}
 		back := make([]byte, len(plain))
-		tag2 := ccm(k.block, new(ccmScratch), &nonce, aad, back, ct, false)
+		tag2 := ccm(&k.c, new(ccmScratch), &nonce, aad, back, ct, false)
 		if !bytes.Equal(back, plain) || tag2 != tag {
 			t.Errorf("CCM decrypt(%s) = %x tag %x", c.nonce, back, tag2)
 		}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+
+package rsn
+
+import "golang.org/x/sys/cpu"
+
+// haveAESNI: the CPU has the AES instructions (and SSE2 for the rest).
+var haveAESNI = cpu.X86.HasAES && cpu.X86.HasSSE2
+
+// encryptBlocksAESNI encrypts n 16-byte blocks at buf in place (ECB), four
+// at a time so the AES units overlap them.
+//
+//go:noescape
+func encryptBlocksAESNI(rk *roundKeys, buf *byte, n int)
+
+// cbcMACAESNI continues the CBC-MAC in x over n whole blocks at data.
+//
+//go:noescape
+func cbcMACAESNI(rk *roundKeys, x *[16]byte, data *byte, n int)
