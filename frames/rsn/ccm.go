@@ -108,8 +108,9 @@ func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []
 	blocks := (n + 15) / 16
 	if c.rk != nil {
 		for i := 0; i <= blocks; i++ {
-			binary.BigEndian.PutUint16(a[14:], uint16(i))
-			copy(s.ks[16*i:], a[:])
+			blk := (*[16]byte)(s.ks[16*i : 16*i+16])
+			*blk = *a
+			blk[14], blk[15] = byte(i>>8), byte(i)
 		}
 		encryptBlocksAESNI(c.rk, &s.ks[0], blocks+1)
 	} else {
