@@ -17,3 +17,15 @@ func encryptBlocksAESNI(rk *roundKeys, buf *byte, n int)
 //
 //go:noescape
 func cbcMACAESNI(rk *roundKeys, x *[16]byte, data *byte, n int)
+
+// ccmSealAESNI runs CCM encryption over n whole blocks: CBC-MAC in x and
+// CTR with the counter blocks at ctr, interleaved.
+//
+//go:noescape
+func ccmSealAESNI(rk *roundKeys, x *[16]byte, ctr, dst, src *byte, n int)
+
+// ccmOpenAESNI runs CCM decryption over n whole blocks, pipelined; it
+// leaves the key stream block after them in place of ctr's last block.
+//
+//go:noescape
+func ccmOpenAESNI(rk *roundKeys, x *[16]byte, ctr, dst, src *byte, n int)

@@ -9,3 +9,6 @@ const haveAESNI = false
 
 func encryptBlocksAESNI(*roundKeys, *byte, int)     { panic("rsn: no AES-NI") }
 func cbcMACAESNI(*roundKeys, *[16]byte, *byte, int) { panic("rsn: no AES-NI") }
+
+func ccmSealAESNI(*roundKeys, *[16]byte, *byte, *byte, *byte, int) { panic("rsn: no AES-NI") }
+func ccmOpenAESNI(*roundKeys, *[16]byte, *byte, *byte, *byte, int) { panic("rsn: no AES-NI") }

@@ -32,7 +32,7 @@ const (
 // arrays would be allocated per frame.
 type ccmScratch struct {
 	x, a [16]byte
-	ks   [maxCCMData + 16]byte // S0 (tag mask), then S1, S2, ...
+	ks   [maxCCMData + 48]byte // S0 (tag mask), then S1, S2, ... (and room for the next counter block)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(ccmScratch) }}
@@ -101,24 +101,11 @@ func (c *ccmCipher) cbcMAC(x *[16]byte, data []byte) {
 // use, including dst = src shifted back). src is at most maxCCMData bytes.
 func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []byte, seal bool) (tag [ccmM]byte) {
 	n := len(src)
-	// Key stream: S_i = E(A_i), A_i = flags (L-1) | nonce | i.
+	// Counter blocks A_i = flags (L-1) | nonce | i; S_i = E(A_i).
 	a := &s.a
 	a[0] = 2 - 1
 	copy(a[1:14], nonce[:])
 	blocks := (n + 15) / 16
-	if c.rk != nil {
-		for i := 0; i <= blocks; i++ {
-			blk := (*[16]byte)(s.ks[16*i : 16*i+16])
-			*blk = *a
-			blk[14], blk[15] = byte(i>>8), byte(i)
-		}
-		encryptBlocksAESNI(c.rk, &s.ks[0], blocks+1)
-	} else {
-		for i := 0; i <= blocks; i++ {
-			binary.BigEndian.PutUint16(a[14:], uint16(i))
-			c.b.Encrypt(s.ks[16*i:16*i+16], a[:])
-		}
-	}
 
 	// B0: flags (Adata, M, L), nonce, message length.
 	x := &s.x
@@ -148,23 +135,71 @@ func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []
 		}
 	}
 
-	if seal {
-		c.cbcMAC(x, src)
-		if n > 0 {
-			subtle.XORBytes(dst[:n], src, s.ks[16:16+n])
-		}
-	} else if n > 0 {
-		if &dst[0] != &src[0] {
-			copy(dst[:n], src) // handles the shifted in-place case
-		}
-		subtle.XORBytes(dst[:n], dst[:n], s.ks[16:16+n])
-		c.cbcMAC(x, dst[:n])
+	if c.rk != nil {
+		ccmAESNI(c, s, x, dst, src, seal)
 	} else {
-		c.cbcMAC(x, nil)
+		for i := 0; i <= blocks; i++ {
+			binary.BigEndian.PutUint16(a[14:], uint16(i))
+			c.b.Encrypt(s.ks[16*i:16*i+16], a[:])
+		}
+		if seal {
+			c.cbcMAC(x, src)
+			if n > 0 {
+				subtle.XORBytes(dst[:n], src, s.ks[16:16+n])
+			}
+		} else if n > 0 {
+			if &dst[0] != &src[0] {
+				copy(dst[:n], src) // handles the shifted in-place case
+			}
+			subtle.XORBytes(dst[:n], dst[:n], s.ks[16:16+n])
+			c.cbcMAC(x, dst[:n])
+		}
 	}
 
 	for j := range tag {
 		tag[j] = x[j] ^ s.ks[j]
 	}
 	return tag
+}
+
+// ccmAESNI is the payload part of ccm on AES-NI: whole blocks in one
+// assembly pass (CTR interleaved with the CBC-MAC), the partial tail
+// here. It leaves S0 in s.ks[0:16].
+func ccmAESNI(c *ccmCipher, s *ccmScratch, x *[16]byte, dst, src []byte, seal bool) {
+	n := len(src)
+	full := n / 16
+	for i := 0; i <= full+1; i++ {
+		blk := (*[16]byte)(s.ks[16*i : 16*i+16])
+		*blk = s.a
+		blk[14], blk[15] = byte(i>>8), byte(i)
+	}
+	encryptBlocksAESNI(c.rk, &s.ks[0], 1) // S0
+	tail := n - 16*full
+	last := s.ks[16*(full+1) : 16*(full+2)] // A_{full+1}, becomes S_{full+1}
+	var pad [16]byte
+	if seal {
+		if full > 0 {
+			ccmSealAESNI(c.rk, x, &s.ks[16], &dst[0], &src[0], full)
+		}
+		if tail > 0 {
+			encryptBlocksAESNI(c.rk, &last[0], 1)
+			copy(pad[:], src[16*full:])
+			xor16(x, pad[:])
+			c.enc1(x)
+			subtle.XORBytes(dst[16*full:n], pad[:tail], last[:tail])
+		}
+		return
+	}
+	if full > 0 {
+		ccmOpenAESNI(c.rk, x, &s.ks[16], &dst[0], &src[0], full)
+	} else {
+		encryptBlocksAESNI(c.rk, &last[0], 1)
+	}
+	if tail > 0 {
+		copy(pad[:], src[16*full:]) // read before dst (maybe overlapping) is written
+		subtle.XORBytes(pad[:tail], pad[:tail], last[:tail])
+		copy(dst[16*full:n], pad[:tail])
+		xor16(x, pad[:])
+		c.enc1(x)
+	}
 }
