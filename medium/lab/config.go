@@ -67,7 +67,7 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
-	// Passphrase overrides the lab's passphrase for this tap radio (an
+	// Passphrase overrides the lab's passphrase for this radio (an
 	// AP's network, or what a station tries: a wrong one keeps it out).
 	Passphrase string `yaml:"passphrase,omitempty"`
 }
