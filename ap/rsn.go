@@ -86,8 +86,9 @@ func newAPRSN(cfg *Config) (*apRSN, error) {
 	return r, nil
 }
 
-// checkRSNIE decides on the RSN element of an association request: 0 or
-// the status code to refuse it with.
+// checkRSNIE decides on the RSN element of an association request: the
+// element to keep (ID and length included) and StatusSuccess, or the
+// status code to refuse the association with.
 func (a *AP) checkRSNIE(ies []byte) (ie []byte, status uint16) {
 	body, ok := frames.FindIE(ies, rsn.IERSN)
 	if !ok {
