@@ -124,3 +124,36 @@ func reencAESNI(c1, c2 *ccmCipher, s1, s2 *ccmScratch, nonce1, nonce2 *[ccmNonce
 	}
 	return tag1, tag2
 }
+
+// PeekEtherType reads the ethertype of the LLC/SNAP header that starts a
+// protected data frame's payload by decrypting only its first block,
+// without checking the MIC: for routing before Reencrypt (which checks
+// it), e.g. so that an AP keeps EAPOL frames instead of relaying them.
+// ok is false when the frame is too short or the payload does not start
+// with LLC/SNAP.
+func (k *Key) PeekEtherType(frame []byte) (etype uint16, ok bool) {
+	hl, _, err := hdrInfo(frame)
+	if err != nil {
+		return 0, false
+	}
+	pn, _, err := FramePN(frame)
+	if err != nil || len(frame) < hl+CCMPOverhead+frames.LLCSNAPLen {
+		return 0, false
+	}
+	var aad [32]byte
+	var nonce [ccmNonceLen]byte
+	aadNonce(frame[:hl], pn, &aad, &nonce)
+	s := scratchPool.Get().(*ccmScratch)
+	a := &s.x
+	a[0] = 2 - 1
+	copy(a[1:14], nonce[:])
+	a[14], a[15] = 0, 1
+	k.c.enc1(a)
+	var p [frames.LLCSNAPLen]byte
+	subtle.XORBytes(p[:], frame[hl+CCMPHeaderLen:hl+CCMPHeaderLen+frames.LLCSNAPLen], a[:frames.LLCSNAPLen])
+	scratchPool.Put(s)
+	if p[0] != 0xaa || p[1] != 0xaa || p[2] != 0x03 || p[3] != 0 || p[4] != 0 || (p[5] != 0 && p[5] != 0xf8) {
+		return 0, false
+	}
+	return uint16(p[6])<<8 | uint16(p[7]), true
+}

@@ -116,3 +116,23 @@ func BenchmarkReencrypt1500(b *testing.B) {
 		}
 	}
 }
+
+func TestPeekEtherType(t *testing.T) {
+	k, _ := NewKey(tk1, 0)
+	rx, _ := NewKey(tk1, 0)
+	eapol := AppendEAPOLData(nil, frames.DataHeader{ToDS: true}, []byte{2, 3, 0, 0})
+	enc, _ := k.Encrypt(eapol)
+	if et, ok := rx.PeekEtherType(enc); !ok || et != EtherTypeEAPOL {
+		t.Fatalf("EAPOL peeked as %#x %v", et, ok)
+	}
+	eth := []byte{1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 0x08, 0x00, 0x45}
+	ip, _ := frames.EthernetToData(make([]byte, 0, 128), frames.DataHeader{ToDS: true}, eth)
+	enc, _ = k.Encrypt(ip)
+	if et, ok := rx.PeekEtherType(enc); !ok || et != 0x0800 {
+		t.Fatalf("IPv4 peeked as %#x %v", et, ok)
+	}
+	other, _ := NewKey(tk2, 0)
+	if et, ok := other.PeekEtherType(enc); ok && et == 0x0800 {
+		t.Fatal("a wrong key peeked the right ethertype")
+	}
+}
