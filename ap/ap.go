@@ -210,7 +210,7 @@ type counters struct {
 	mgmtQueueFull, notForUs                                          atomic.Uint64
 	eapolRx, eapolTx, eapolUnexpected, handshakes, handshakeTimeouts atomic.Uint64
 	micFailures, unauthorized, ccmpNoKey, ccmpReplays, ccmpMICErrors atomic.Uint64
-	groupRekeys                                                      atomic.Uint64
+	groupRekeys, groupKeyTimeouts                                    atomic.Uint64
 }
 
 // mgmtMsg is one unit of work for the AP's goroutine: a copied management
@@ -1026,7 +1026,7 @@ func (a *AP) Counters() map[string]uint64 {
 		"handshakes_completed": c.handshakes.Load(), "handshake_timeouts": c.handshakeTimeouts.Load(),
 		"mic_failures": c.micFailures.Load(), "unauthorized_dropped": c.unauthorized.Load(),
 		"ccmp_no_key": c.ccmpNoKey.Load(), "ccmp_replays": c.ccmpReplays.Load(), "ccmp_mic_errors": c.ccmpMICErrors.Load(),
-		"group_rekeys": c.groupRekeys.Load(),
+		"group_rekeys": c.groupRekeys.Load(), "group_key_timeouts": c.groupKeyTimeouts.Load(),
 	}
 }
 

@@ -15,7 +15,10 @@
 # encrypts. Then each side's group key handshake: the Go AP rekeys every
 # 4 s (wpa_supplicant answers), hostapd is told to rekey (the Go STA
 # answers), and an ARP broadcast under the new group key still gets a
-# reply.
+# reply. Two stations with a wrong passphrase stay out: wpa_supplicant
+# vw4 on the Go AP (which logs the MIC failure on message 2) and the Go
+# STA vw5 on hostapd (which logs "4-way handshake failed: wrong
+# passphrase?").
 # vm-timeout: 300
 . /vm/lib.sh
 
@@ -33,6 +36,8 @@ radios:
   - {name: vw1,            role: sta, netns: ns1, ssid: tapnet, channel: 1,  address: 10.0.1.2/24}
   - {name: vw2,            role: ap,  netns: ns2, ssid: hwnet,  channel: 11, address: 10.0.2.1/24}
   - {name: vw3, kind: tap, role: sta, netns: ns3, ssid: hwnet,  channel: 11, address: 10.0.2.2/24, mac: "02:00:00:00:a3:00"}
+  - {name: vw4,            role: sta, netns: ns4, ssid: tapnet, channel: 1,  address: 10.0.1.3/24, passphrase: not-the-lab-passphrase}
+  - {name: vw5, kind: tap, role: sta, netns: ns5, ssid: hwnet,  channel: 11, address: 10.0.2.3/24, mac: "02:00:00:00:a5:00", passphrase: not-the-lab-passphrase}
 YAML
 vmedium run --backend hwsim --config "$VM_WORK/mixed.yaml" --socket "$SOCK" --state-dir "$STATE" \
 	--metrics-addr off >"$VM_WORK/vmedium.out" 2>"$VM_WORK/vmedium.log" &
@@ -41,12 +46,12 @@ wait_for 90 grep -q '^vmedium is running' "$VM_WORK/vmedium.out"
 cat "$VM_WORK/vmedium.out"
 ctl radios
 radios="$(ctl radios)"
-for r in "vw0 *tap" "vw1 *hwsim" "vw2 *hwsim" "vw3 *tap"; do
+for r in "vw0 *tap" "vw1 *hwsim" "vw2 *hwsim" "vw3 *tap" "vw4 *hwsim" "vw5 *tap"; do
 	echo "$radios" | grep -q "^$r " || fail "vmctl radios: no line '$r': $radios"
 done
 st="$(ctl status)"
-assert_contains "$st" "tap: live, 2 radios" "vmctl status"
-assert_contains "$st" "hwsim: live, 2 radios" "vmctl status"
+assert_contains "$st" "tap: live, 3 radios" "vmctl status"
+assert_contains "$st" "hwsim: live, 3 radios" "vmctl status"
 
 # kernel hwsim station (wpa_supplicant, WPA2-PSK) on the userspace AP
 wpa() { in_ns ns1 wpa_cli -p "$STATE/hwsim/wpa-vw1" -i vw1 status; }
@@ -84,7 +89,8 @@ counter() {
 }
 _rekeyed_ap() { [ "$(counter vw0 group_rekeys)" -ge 2 ] 2>/dev/null; }
 wait_for 30 _rekeyed_ap
-[ "$(counter vw0 handshake_timeouts)" = 0 ] || fail "the Go AP timed out a handshake with wpa_supplicant"
+[ "$(counter vw0 group_key_timeouts)" = 0 ] || fail "the Go AP timed out a group key handshake with wpa_supplicant"
+assert_contains "$(wpa)" "wpa_state=COMPLETED" "vw1 after the rekeys"
 in_ns ns0 ip neigh flush dev vw0
 ping_ok ns0 10.0.1.2 3
 log "the Go AP rekeyed $(counter vw0 group_rekeys) times; wpa_supplicant answered; broadcast ARP under the new key answered"
@@ -96,12 +102,30 @@ wait_for 20 _rekeyed_sta
 in_ns ns2 ip neigh flush dev vw2
 ping_ok ns2 10.0.2.2 3
 log "hostapd rekeyed; the Go station installed the new group key and answers broadcast ARP"
+
+# The wrong passphrases: never authorized, nothing gets through, and the
+# logs say why.
+_vw4_mic() { [ "$(counter vw0 mic_failures)" -ge 1 ] 2>/dev/null; }
+wait_for 20 _vw4_mic
+grep -q 'MIC failure on message 2 (wrong passphrase?).*radio=vw0' "$VM_WORK/vmedium.log" ||
+	fail "no MIC failure log line for vw4: $(grep -i 'handshake' "$VM_WORK/vmedium.log" | tail -5)"
+w4="$(in_ns ns4 wpa_cli -p "$STATE/hwsim/wpa-vw4" -i vw4 status)"
+case "$w4" in *wpa_state=COMPLETED*) fail "vw4 with a wrong passphrase completed: $w4" ;; esac
+assert_eq "$(ping_loss ns4 10.0.1.1 3)" 100 "ping loss vw4 -> Go AP"
+_vw5_log() { grep -q '4-way handshake failed: wrong passphrase?.*radio=vw5' "$VM_WORK/vmedium.log"; }
+wait_for 30 _vw5_log
+grep 'wrong passphrase' "$VM_WORK/vmedium.log" | head -4
+assert_eq "$(ping_loss ns5 10.0.2.1 3)" 100 "ping loss vw5 -> hostapd"
+case "$(in_ns ns2 hostapd_cli -p "$STATE/hwsim/hostapd" -i vw2 sta 02:00:00:00:a5:00)" in
+*AUTHORIZED*) fail "hostapd authorized vw5" ;;
+esac
+log "wrong passphrases kept out: vw4 (wpa_supplicant) by the Go AP, vw5 (Go STA) by hostapd"
 dmesg | grep -q 'switching to perfect channel medium' && fail "hwsim fell back to its own medium"
 ctl radios
 
 kill "$VM_PID"
 wait "$VM_PID" || fail "vmedium run exited $? on SIGTERM"
-for ns in ns0 ns1 ns2 ns3; do
+for ns in ns0 ns1 ns2 ns3 ns4 ns5; do
 	[ ! -e /run/netns/$ns ] || fail "namespace $ns left after vmedium stopped"
 done
 check_dmesg
