@@ -50,11 +50,11 @@ func BenchmarkDispatch(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(f)))
 				b.ResetTimer()
-				c0 := cpuTime()
+				c0 := testutil.CPUTime()
 				for i := 0; i < b.N; i++ {
 					tx.Transmit(f, opt)
 				}
-				reportCPU(b, c0)
+				testutil.ReportCPU(b, c0, b.N)
 			})
 		}
 	}
@@ -134,11 +134,11 @@ func BenchmarkDispatchPER(b *testing.B) {
 						b.ReportAllocs()
 						b.SetBytes(int64(len(f)))
 						b.ResetTimer()
-						c0 := cpuTime()
+						c0 := testutil.CPUTime()
 						for i := 0; i < b.N; i++ {
 							tx.Transmit(f, opt)
 						}
-						reportCPU(b, c0)
+						testutil.ReportCPU(b, c0, b.N)
 					})
 				}
 			}
@@ -226,9 +226,9 @@ func BenchmarkMobilityTick100(b *testing.B) {
 	m.MoveTo(rs[0].Name(), Position{X: 1e6}, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0 := testutil.CPUTime()
 	for i := 0; i < b.N; i++ {
 		m.Tick(DefaultMobilityTick)
 	}
-	reportCPU(b, c0)
+	testutil.ReportCPU(b, c0, b.N)
 }

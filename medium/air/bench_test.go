@@ -5,6 +5,8 @@ package air
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/vmedium/vmedium/internal/testutil"
 )
 
 // The per-frame cost of the error model for three radios: radio 0 sends a
@@ -21,8 +23,8 @@ func BenchmarkFrame3Radios(b *testing.B) {
 	var o Outcome
 	b.ReportAllocs()
 	b.ResetTimer()
-	c0 := cpuTime()
-	defer func() { reportCPU(b, c0, b.N) }()
+	c0 := testutil.CPUTime()
+	defer func() { testutil.ReportCPU(b, c0, b.N) }()
 	for i := 0; i < b.N; i++ {
 		if i&1 == 0 {
 			m.Walk(&o, &ch, grey, grey, 1500, false, rng)
@@ -43,8 +45,8 @@ func BenchmarkWalkGrey(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var o Outcome
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer func() { reportCPU(b, c0, b.N) }()
+	c0 := testutil.CPUTime()
+	defer func() { testutil.ReportCPU(b, c0, b.N) }()
 	for i := 0; i < b.N; i++ {
 		m.Walk(&o, &ch, sig, sig, 1500, false, rng)
 	}
@@ -57,8 +59,8 @@ func BenchmarkWalkClear(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var o Outcome
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer func() { reportCPU(b, c0, b.N) }()
+	c0 := testutil.CPUTime()
+	defer func() { testutil.ReportCPU(b, c0, b.N) }()
 	for i := 0; i < b.N; i++ {
 		m.Walk(&o, &ch, -40, -40, 1500, false, rng)
 	}
@@ -69,8 +71,8 @@ func BenchmarkDecodeTxInfo(b *testing.B) {
 	fl := []byte{0x19, 0x80, 0x03, 7, 0x28, 0, 1, 0x08, 0, 0, 0x01, 0}
 	var c Chain
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer func() { reportCPU(b, c0, b.N) }()
+	c0 := testutil.CPUTime()
+	defer func() { testutil.ReportCPU(b, c0, b.N) }()
 	for i := 0; i < b.N; i++ {
 		if err := DecodeTxInfo(&c, info, fl, 5180); err != nil {
 			b.Fatal(err)

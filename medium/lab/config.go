@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -37,9 +38,9 @@ const (
 
 // Config is a lab topology, as read from YAML (see examples/).
 type Config struct {
-	// Passphrase is the WPA2 passphrase used by the hwsim backend's
-	// hostapd/wpa_supplicant ("" = open network). The userspace MACs of
-	// the tap backend run open networks and ignore it.
+	// Passphrase is the WPA2-PSK passphrase of the lab's networks ("" =
+	// open networks): hostapd/wpa_supplicant use it on hwsim radios, the
+	// Go AP and STA on tap radios.
 	Passphrase string        `yaml:"passphrase,omitempty"`
 	MTU        int           `yaml:"mtu,omitempty"` // 0 = DefaultMTU
 	Radios     []RadioConfig `yaml:"radios"`
@@ -47,6 +48,14 @@ type Config struct {
 	Deny       []DenyConfig  `yaml:"deny,omitempty"`
 	// Air is the air model (errors, airtime, propagation, noise, fading).
 	Air *AirConfig `yaml:"air,omitempty"`
+
+	// Security is "wpa2-psk" or "open"; "" = wpa2-psk when a passphrase
+	// is set, open otherwise. `security: open` keeps the passphrase but
+	// runs open networks.
+	Security string `yaml:"security,omitempty"`
+	// GroupRekey is how often the Go APs (tap radios) hand out a new
+	// group key, e.g. 10m; 0 = hourly.
+	GroupRekey time.Duration `yaml:"group_rekey,omitempty"`
 }
 
 // RadioConfig is one radio and its interface.
@@ -71,6 +80,27 @@ type RadioConfig struct {
 	Loop bool              `yaml:"loop,omitempty"`
 	// Mobility moves the radio by a model (random-waypoint in a box).
 	Mobility *MobilityConfig `yaml:"mobility,omitempty"`
+	// Passphrase overrides the lab's passphrase for this radio (an
+	// AP's network, or what a station tries: a wrong one keeps it out).
+	Passphrase string `yaml:"passphrase,omitempty"`
+}
+
+// Security modes of Config.Security.
+const (
+	SecurityWPA2PSK = "wpa2-psk"
+	SecurityOpen    = "open"
+)
+
+// RadioPassphrase returns the WPA2 passphrase radio i uses, "" when the
+// lab runs open networks.
+func (c *Config) RadioPassphrase(i int) string {
+	if c.Security == SecurityOpen {
+		return ""
+	}
+	if p := c.Radios[i].Passphrase; p != "" {
+		return p
+	}
+	return c.Passphrase
 }
 
 // LinkConfig sets an explicit signal and/or loss for the ordered pair src→dst.
@@ -229,6 +259,18 @@ func (c *Config) Validate() error {
 	if c.Passphrase != "" && (len(c.Passphrase) < 8 || len(c.Passphrase) > 63) {
 		return bad("passphrase", "invalid passphrase of %d characters: accepted is 8 to 63 characters (WPA2), or none for an open network", len(c.Passphrase))
 	}
+	switch c.Security {
+	case "", SecurityOpen:
+	case SecurityWPA2PSK:
+		if c.Passphrase == "" {
+			return bad("security", "security %s needs a passphrase: accepted is `passphrase:` of 8 to 63 characters, or security: open", c.Security)
+		}
+	default:
+		return bad("security", "invalid security %q: accepted is wpa2-psk or open", c.Security)
+	}
+	if c.GroupRekey != 0 && c.GroupRekey < time.Second {
+		return bad("group_rekey", "invalid group_rekey %v: accepted is a duration of at least 1s, e.g. 10m (none: hourly)", c.GroupRekey)
+	}
 	if len(c.Radios) == 0 {
 		return bad("radios", "no radios: accepted is a list with at least one radio")
 	}
@@ -287,6 +329,9 @@ func (c *Config) Validate() error {
 		}
 		if _, err := r.mobility(p); err != nil {
 			return err
+		}
+		if r.Passphrase != "" && (len(r.Passphrase) < 8 || len(r.Passphrase) > 63) {
+			return bad(p+".passphrase", "%s: invalid passphrase of %d characters: accepted is 8 to 63 characters (WPA2)", who, len(r.Passphrase))
 		}
 	}
 	// Every station must have an AP offering its SSID on its channel, or

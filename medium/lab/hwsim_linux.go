@@ -105,12 +105,12 @@ func upHwsimRadio(l *Lab, b *hwsim.Backend, cfg *Config, i int, runDir string) e
 	var d *labDaemon
 	switch rc.Role {
 	case RoleAP:
-		d, err = startHostapd(l, rc, cfg.Passphrase, runDir)
+		d, err = startHostapd(l, rc, cfg.RadioPassphrase(i), runDir)
 		if d != nil {
 			node.Status = d.apStatus
 		}
 	case RoleSTA:
-		d, err = startWpa(l, rc, cfg.Passphrase, runDir)
+		d, err = startWpa(l, rc, cfg.RadioPassphrase(i), runDir)
 		if d != nil {
 			node.Status, node.Wait = d.staStatus, d.waitCompleted
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium/air"
 )
 
@@ -44,11 +45,11 @@ func BenchmarkDomain100Radios(b *testing.B) {
 	d, h := saturated(b, 100, air.Legacy(air.Rate54))
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, c0 := time.Now(), cpuTime()
+	start, c0 := time.Now(), testutil.CPUTime()
 	for h.done < b.N {
 		d.Step()
 	}
-	el, cpu := time.Since(start), cpuTime()-c0
+	el, cpu := time.Since(start), testutil.CPUTime()-c0
 	b.ReportMetric(float64(h.done)/el.Seconds(), "frames/s")
 	b.ReportMetric(float64(h.done)/cpu.Seconds(), "frames/cpu-s")
 	b.ReportMetric(float64(h.done)/d.Now().Seconds(), "air-frames/s")
@@ -61,11 +62,11 @@ func BenchmarkRunner100RadiosLateness(b *testing.B) {
 	for range b.N {
 		d, h := saturated(b, 100, air.Legacy(air.Rate54))
 		r := NewRunner(d, NewWallClock(), DefaultRunnerOptions())
-		c0 := cpuTime()
+		c0 := testutil.CPUTime()
 		r.Start()
 		time.Sleep(time.Second)
 		r.Stop()
-		b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s/s")
+		b.ReportMetric((testutil.CPUTime() - c0).Seconds(), "cpu-s/s")
 		l := r.Lateness()
 		n := l.Count.Load()
 		if n == 0 {
