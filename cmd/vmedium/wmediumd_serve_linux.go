@@ -106,6 +106,9 @@ func serveWmediumd(argv0 string, f *wmdFlags, stdout, stderr io.Writer) int {
 	}
 	m.SetPairModel(model)
 
+	if f.level >= logDebug {
+		m.AddObserver(&pktLog{w: stdout})
+	}
 	slogLevel := slog.LevelWarn
 	if f.level >= logDebug {
 		slogLevel = slog.LevelDebug

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium"
 )
 
 func TestWmediumdCommandLine(t *testing.T) {
@@ -102,5 +105,22 @@ func TestWmediumdConfigNeedsAttach(t *testing.T) {
 	f, err := parseRunFlags([]string{"--attach", "--wmediumd-config", "x.cfg"}, &errb)
 	if err != nil || f.wmediumdCfg != "x.cfg" {
 		t.Errorf("--attach --wmediumd-config: %+v %v", f, err)
+	}
+}
+
+func TestPacketLogLines(t *testing.T) {
+	var buf bytes.Buffer
+	m := medium.New(medium.Options{})
+	m.AddObserver(&pktLog{w: &buf})
+	a, _ := m.AddRadio(medium.RadioConfig{Name: "wlan0", Addr: frames.MAC{2, 0, 0, 0, 0, 0}}, medium.PortFunc(func([]byte, medium.RxInfo) error { return nil }))
+	m.AddRadio(medium.RadioConfig{Name: "wlan1", Addr: frames.MAC{2, 0, 0, 0, 1, 0}}, medium.PortFunc(func([]byte, medium.RxInfo) error { return nil }))
+	f := make([]byte, 24)
+	f[0] = frames.TypeData << 2
+	copy(f[4:], frames.Broadcast[:])
+	copy(f[10:], []byte{2, 0, 0, 0, 0, 0})
+	a.Transmit(f, medium.TxOptions{NoAck: true, FreqMHz: 2412})
+	want := "tx wlan0: 24 bytes on 2412 MHz\nrx wlan0 -> wlan1: 24 bytes, signal -50 dBm\n"
+	if buf.String() != want {
+		t.Errorf("log %q, want %q", buf.String(), want)
 	}
 }
