@@ -112,8 +112,9 @@ wait_for 5 near "$w10"
 log "path_loss: wlan1 hears wlan0 at $(sig) dBm, formula $w10 dBm"
 vm_metric wmd_pathloss_signal_10m "$(sig)" dBm
 w100=-80.1
-t0="$(cut -d' ' -f1 /proc/uptime)"
 vmctl wserver pos "$A0" -90 0 0 || fail "vmctl wserver pos"
+# from the server's answer (vmctl's own start-up under TCG is not the medium's)
+t0="$(cut -d' ' -f1 /proc/uptime)"
 wait_for 3 near "$w100"
 d="$(awk "BEGIN { printf \"%.2f\", $(cut -d' ' -f1 /proc/uptime) - $t0 }")"
 log "after POS_UPDATE to 100 m: $(sig) dBm (formula $w100) after ${d}s"
