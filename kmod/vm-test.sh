@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vm-test.sh — run the kmod VM scenarios: build vmedium.ko against the
 # guest's headers (build-vm.sh), build the Go integration test binary
-# (medium/kmod's TestVM*, static) into a private bin dir, and boot each
+# (tests/kmodvm's TestRootVM*, static) into a private bin dir, and boot each
 # tests/vm/scenarios/kmod-*.sh with tests/vm/run.sh.
 #
 # Usage: kmod/vm-test.sh [SCENARIO...]   (default: every kmod-*.sh)
@@ -11,7 +11,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 "$HERE/build-vm.sh" >/dev/null
 bindir="${VMEDIUM_VM_BINDIR:-/tmp/vmedium-kmod-bin}"
 mkdir -p "$bindir"
-(cd "$REPO" && CGO_ENABLED=0 go test -c -o "$bindir/kmod-lab.test" ./medium/kmod/)
+(cd "$REPO" && CGO_ENABLED=0 go test -c -o "$bindir/kmod-lab.test" ./tests/kmodvm/)
 export VMEDIUM_VM_BINDIR="$bindir"
 if [ $# -eq 0 ]; then
 	set -- $(cd "$REPO/tests/vm/scenarios" && ls kmod-*.sh | sed 's/\.sh$//')

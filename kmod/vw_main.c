@@ -801,12 +801,15 @@ static int vw_nl_rx(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	ndev = r->ndev;
-	if (!netif_running(ndev))
+	if (!netif_running(ndev)) {
+		GENL_SET_ERR_MSG(info, "interface is down: frame dropped");
 		return -ENETDOWN;
+	}
 	len = nla_len(f);
 	rx = netdev_alloc_skb_ip_align(ndev, len);
 	if (!rx) {
 		ndev->stats.rx_dropped++;
+		GENL_SET_ERR_MSG(info, "no memory for the received frame");
 		return -ENOMEM;
 	}
 	skb_put_data(rx, nla_data(f), len);
@@ -844,6 +847,7 @@ static struct cfg80211_bss *vw_inform(struct vw_radio *r, struct genl_info *info
 	struct nlattr **a = info->attrs;
 	u8 buf[2 + IEEE80211_MAX_SSID_LEN];
 	struct ieee80211_channel *chan;
+	struct cfg80211_bss *bss;
 	const u8 *ies;
 	size_t ielen;
 	s32 signal = a[VMR_ATTR_SIGNAL] ? nla_get_s32(a[VMR_ATTR_SIGNAL]) : VW_DEFAULT_SIGNAL;
@@ -861,11 +865,15 @@ static struct cfg80211_bss *vw_inform(struct vw_radio *r, struct genl_info *info
 		return ERR_PTR(-EINVAL);
 	}
 	ies = vw_ies(info, buf, &ielen);
-	return cfg80211_inform_bss(r->wiphy, chan, CFG80211_BSS_FTYPE_PRESP,
-				   nla_data(a[VMR_ATTR_BSSID]), ktime_get_boottime_ns() >> 10,
-				   cap, bint, ies, ielen,
-				   clamp_t(s32, signal, -127, 0) * 100, GFP_KERNEL) ?:
-	       ERR_PTR(-ENOMEM);
+	bss = cfg80211_inform_bss(r->wiphy, chan, CFG80211_BSS_FTYPE_PRESP,
+				  nla_data(a[VMR_ATTR_BSSID]), ktime_get_boottime_ns() >> 10,
+				  cap, bint, ies, ielen,
+				  clamp_t(s32, signal, -127, 0) * 100, GFP_KERNEL);
+	if (!bss) {
+		GENL_SET_ERR_MSG(info, "cfg80211 could not store the BSS (out of memory)");
+		return ERR_PTR(-ENOMEM);
+	}
+	return bss;
 }
 
 static int vw_nl_scan_result(struct sk_buff *skb, struct genl_info *info)

@@ -5,156 +5,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
-	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium"
 )
 
-const testFamily = 33
-
-// TestConstants pins every protocol number to the kernel header
-// (mac80211_hwsim.h, mainline numbering, as listed in the shared notes).
-func TestConstants(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want int
-	}{
-		{"HWSIM_CMD_UNSPEC", CmdUnspec, 0},
-		{"HWSIM_CMD_REGISTER", CmdRegister, 1},
-		{"HWSIM_CMD_FRAME", CmdFrame, 2},
-		{"HWSIM_CMD_TX_INFO_FRAME", CmdTxInfoFrame, 3},
-		{"HWSIM_CMD_NEW_RADIO", CmdNewRadio, 4},
-		{"HWSIM_CMD_DEL_RADIO", CmdDelRadio, 5},
-		{"HWSIM_CMD_GET_RADIO", CmdGetRadio, 6},
-		{"HWSIM_CMD_ADD_MAC_ADDR", CmdAddMacAddr, 7},
-		{"HWSIM_CMD_DEL_MAC_ADDR", CmdDelMacAddr, 8},
-		{"HWSIM_CMD_START_PMSR", CmdStartPMSR, 9},
-		{"HWSIM_CMD_ABORT_PMSR", CmdAbortPMSR, 10},
-		{"HWSIM_CMD_REPORT_PMSR", CmdReportPMSR, 11},
-		{"HWSIM_ATTR_UNSPEC", AttrUnspec, 0},
-		{"HWSIM_ATTR_ADDR_RECEIVER", AttrAddrReceiver, 1},
-		{"HWSIM_ATTR_ADDR_TRANSMITTER", AttrAddrTransmitter, 2},
-		{"HWSIM_ATTR_FRAME", AttrFrame, 3},
-		{"HWSIM_ATTR_FLAGS", AttrFlags, 4},
-		{"HWSIM_ATTR_RX_RATE", AttrRxRate, 5},
-		{"HWSIM_ATTR_SIGNAL", AttrSignal, 6},
-		{"HWSIM_ATTR_TX_INFO", AttrTxInfo, 7},
-		{"HWSIM_ATTR_COOKIE", AttrCookie, 8},
-		{"HWSIM_ATTR_CHANNELS", AttrChannels, 9},
-		{"HWSIM_ATTR_RADIO_ID", AttrRadioID, 10},
-		{"HWSIM_ATTR_REG_HINT_ALPHA2", AttrRegHintAlpha2, 11},
-		{"HWSIM_ATTR_REG_CUSTOM_REG", AttrRegCustomReg, 12},
-		{"HWSIM_ATTR_REG_STRICT_REG", AttrRegStrictReg, 13},
-		{"HWSIM_ATTR_SUPPORT_P2P_DEVICE", AttrSupportP2PDevice, 14},
-		{"HWSIM_ATTR_USE_CHANCTX", AttrUseChanctx, 15},
-		{"HWSIM_ATTR_DESTROY_RADIO_ON_CLOSE", AttrDestroyRadioOnClose, 16},
-		{"HWSIM_ATTR_RADIO_NAME", AttrRadioName, 17},
-		{"HWSIM_ATTR_NO_VIF", AttrNoVif, 18},
-		{"HWSIM_ATTR_FREQ", AttrFreq, 19},
-		{"HWSIM_ATTR_PAD", AttrPad, 20},
-		{"HWSIM_ATTR_TX_INFO_FLAGS", AttrTxInfoFlags, 21},
-		{"HWSIM_ATTR_PERM_ADDR", AttrPermAddr, 22},
-		{"HWSIM_ATTR_IFTYPE_SUPPORT", AttrIftypeSupport, 23},
-		{"HWSIM_ATTR_CIPHER_SUPPORT", AttrCipherSupport, 24},
-		{"HWSIM_ATTR_MLO_SUPPORT", AttrMLOSupport, 25},
-		{"HWSIM_ATTR_PMSR_SUPPORT", AttrPMSRSupport, 26},
-		{"HWSIM_ATTR_PMSR_REQUEST", AttrPMSRRequest, 27},
-		{"HWSIM_ATTR_PMSR_RESULT", AttrPMSRResult, 28},
-		{"HWSIM_ATTR_MULTI_RADIO", AttrMultiRadio, 29},
-		{"HWSIM_TX_CTL_REQ_TX_STATUS", TxCtlReqTxStatus, 1},
-		{"HWSIM_TX_CTL_NO_ACK", TxCtlNoAck, 2},
-		{"HWSIM_TX_STAT_ACK", TxStatAck, 4},
-		{"IEEE80211_TX_MAX_RATES", TxMaxRates, 4},
-		{"sizeof(struct hwsim_tx_rate)", TxRateSize, 2},
-		{"sizeof(struct hwsim_tx_rate_flag)", TxRateFlagLen, 3},
-		{"HWSIM_ATTR_TX_INFO length", TxInfoLen, 8},
-		{"IEEE80211_MAX_DATA_LEN", MaxFrameLen, 2304},
-		{"2.4 GHz legacy rates", NumBitrates2GHz, 12},
-		{"5 GHz legacy rates", NumBitrates5GHz, 8},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, kernel header says %d", c.name, c.got, c.want)
-		}
-	}
-	if FamilyName != "MAC80211_HWSIM" || MulticastConfig != "config" || FamilyVersion != 1 {
-		t.Errorf("family %q v%d group %q", FamilyName, FamilyVersion, MulticastConfig)
-	}
-}
-
-// fakeKernel plays the kernel side of a netlink connection: it answers
-// the family lookup and REGISTER, and records every message the backend
-// sends, batch by batch.
-type fakeKernel struct {
-	mu          sync.Mutex
-	registerErr int // errno for REGISTER, 0 = ok
-	newRadioID  int // positive "error" of NEW_RADIO's ACK
-	registered  int
-	batches     [][]genetlink.Message
-}
-
-func (k *fakeKernel) fn(reqs []netlink.Message) ([]netlink.Message, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(reqs) == 0 {
-		return nil, nil // nothing multicast
-	}
-	if reqs[0].Header.Type == unix.GENL_ID_CTRL {
-		ae := netlink.NewAttributeEncoder()
-		ae.Uint16(unix.CTRL_ATTR_FAMILY_ID, testFamily)
-		ae.String(unix.CTRL_ATTR_FAMILY_NAME, FamilyName)
-		ae.Uint32(unix.CTRL_ATTR_VERSION, 1)
-		ae.Nested(unix.CTRL_ATTR_MCAST_GROUPS, func(nae *netlink.AttributeEncoder) error {
-			nae.Nested(1, func(g *netlink.AttributeEncoder) error {
-				g.String(unix.CTRL_ATTR_MCAST_GRP_NAME, MulticastConfig)
-				g.Uint32(unix.CTRL_ATTR_MCAST_GRP_ID, 7)
-				return nil
-			})
-			return nil
-		})
-		attrs, _ := ae.Encode()
-		data, _ := (&genetlink.Message{Header: genetlink.Header{Command: unix.CTRL_CMD_NEWFAMILY}, Data: attrs}).MarshalBinary()
-		h := reqs[0].Header
-		h.Type = unix.GENL_ID_CTRL
-		return []netlink.Message{{Header: h, Data: data}}, nil
-	}
-	var batch []genetlink.Message
-	for _, r := range reqs {
-		var gm genetlink.Message
-		if err := gm.UnmarshalBinary(r.Data); err != nil {
-			return nil, err
-		}
-		switch gm.Header.Command {
-		case CmdRegister:
-			k.registered++
-			return nltest.Error(k.registerErr, reqs)
-		case CmdNewRadio:
-			return nltest.Error(-k.newRadioID, reqs)
-		}
-		batch = append(batch, gm)
-	}
-	k.batches = append(k.batches, batch)
-	return nil, nil
-}
-
-func (k *fakeKernel) take() [][]genetlink.Message {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	b := k.batches
-	k.batches = nil
-	return b
-}
-
 func newTestBackend(t testing.TB, m *medium.Medium) (*Backend, *fakeKernel) {
 	t.Helper()
-	k := &fakeKernel{}
-	b, err := newBackend(m, nltest.Dial(k.fn), Options{noMulticast: true})
+	k, c := newFakeKernel(t)
+	b, err := k.open(m, c, Options{}, config{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -163,6 +27,9 @@ func newTestBackend(t testing.TB, m *medium.Medium) (*Backend, *fakeKernel) {
 	}
 	return b, k
 }
+
+// feed hands msgs to the backend as one kernel datagram.
+func feed(t testing.TB, b *Backend, msgs ...netlink.Message) { b.handleDatagram(dgram(t, msgs...)) }
 
 // lab returns a backend serving radios 0 (vw0) and 1 (vw1) whose interfaces
 // came up after registration (ADD_MAC_ADDR).
@@ -250,7 +117,7 @@ func (d decoded) u32(a uint16) uint32 { return binary.NativeEndian.Uint32(d.attr
 // oneBatch handles msg and returns the single batch it caused.
 func oneBatch(t *testing.T, b *Backend, k *fakeKernel, msg netlink.Message) []decoded {
 	t.Helper()
-	b.handle(msg)
+	feed(t, b, msg)
 	bs := k.take()
 	if len(bs) != 1 {
 		t.Fatalf("got %d sends, want the transmission in one batch", len(bs))
@@ -286,16 +153,21 @@ func checkTxInfo(t *testing.T, d decoded, cookie uint64, acked bool, want [8]byt
 func TestOpenRegisterErrors(t *testing.T) {
 	for _, c := range []struct {
 		errno int
+		msg   string
 		want  error
 		text  string
 	}{
-		{int(unix.EBUSY), ErrBusy, "wmediumd"},
-		{int(unix.EOPNOTSUPP), ErrMultiChannel, "channels > 1"},
+		{int(unix.EBUSY), "", ErrBusy, "wmediumd"},
+		{int(unix.EOPNOTSUPP), "", ErrMultiChannel, "channels > 1"},
+		{int(unix.EPERM), "", unix.EPERM, "needs CAP_NET_ADMIN"},
+		// The kernel's extended-ack message reaches the error.
+		{int(unix.EINVAL), "radio 7 is not here", unix.EINVAL, "mac80211_hwsim: radio 7 is not here: invalid argument"},
 	} {
-		k := &fakeKernel{registerErr: c.errno}
-		_, err := newBackend(medium.New(medium.Options{}), nltest.Dial(k.fn), Options{noMulticast: true})
+		k, conn := newFakeKernel(t)
+		k.registerErr, k.registerMsg = c.errno, c.msg
+		_, err := k.open(medium.New(medium.Options{}), conn, Options{}, config{})
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
-			t.Errorf("errno %d: got %v, want %v", c.errno, err, c.want)
+			t.Errorf("errno %d: got %v, want %v containing %q", c.errno, err, c.want, c.text)
 		}
 	}
 }
@@ -372,7 +244,7 @@ func TestAddressRefcountTrap(t *testing.T) {
 	_, b, k := lab(t)
 	extra := frames.MAC{0x02, 0xaa, 0, 0, 0, 1}
 	addr := func(cmd uint8, a frames.MAC) {
-		b.handle(kernelMsg(cmd, func(ae *netlink.AttributeEncoder) {
+		feed(t, b, kernelMsg(cmd, func(ae *netlink.AttributeEncoder) {
 			ae.Bytes(AttrAddrTransmitter, mac(HwAddr(1)))
 			ae.Bytes(AttrAddrReceiver, mac(a))
 		}))
@@ -398,7 +270,7 @@ func TestAddressRefcountTrap(t *testing.T) {
 	}
 	// An address added before the radio was attached is applied on Attach.
 	addr2 := frames.MAC{0x02, 0xbb, 0, 0, 0, 2}
-	b.handle(kernelMsg(CmdAddMacAddr, func(ae *netlink.AttributeEncoder) {
+	feed(t, b, kernelMsg(CmdAddMacAddr, func(ae *netlink.AttributeEncoder) {
 		ae.Bytes(AttrAddrTransmitter, mac(HwAddr(4)))
 		ae.Bytes(AttrAddrReceiver, mac(addr2))
 	}))
@@ -436,7 +308,7 @@ func TestMalformedCountedNotPanicking(t *testing.T) {
 		kernelMsg(CmdNewRadio, func(ae *netlink.AttributeEncoder) { ae.String(AttrRadioName, "x") }),
 	}
 	for _, m := range bad {
-		b.handle(m)
+		feed(t, b, m)
 	}
 	if got := b.Counters().Malformed; got != uint64(len(bad)) {
 		t.Errorf("malformed %d, want %d", got, len(bad))
@@ -510,7 +382,7 @@ func TestRewriteTxInfo(t *testing.T) {
 
 func TestRadioEventsAndNewRadioID(t *testing.T) {
 	m, b, k := lab(t)
-	b.handle(kernelMsg(CmdDelRadio, func(ae *netlink.AttributeEncoder) {
+	feed(t, b, kernelMsg(CmdDelRadio, func(ae *netlink.AttributeEncoder) {
 		ae.Uint32(AttrRadioID, 1)
 		ae.Bytes(AttrRadioName, []byte("phy1"))
 	}))
@@ -518,38 +390,30 @@ func TestRadioEventsAndNewRadioID(t *testing.T) {
 		t.Error("DEL_RADIO multicast did not remove vw1")
 	}
 	k.newRadioID = 5
-	r, err := b.CreateRadio("vm-vw2")
+	var r CreatedRadio
+	err := k.serving(1, func() (err error) {
+		r, err = b.CreateRadio("vm-vw2")
+		return err
+	})
 	if err != nil || r.ID != 5 || r.HwAddr != HwAddr(5) {
 		t.Fatalf("create radio: %+v, %v (want id 5 from the positive ACK)", r, err)
 	}
 }
 
-// BenchmarkFrame measures the per-frame path: decode the kernel FRAME,
-// dispatch on the medium, encode the injection and the TX status.
+// BenchmarkFrame measures the per-frame path from one decoded netlink
+// message: decode the kernel FRAME, dispatch on the medium, encode the
+// injection and the TX status, one writev to the kernel's end (drained).
 func BenchmarkFrame(b *testing.B) {
-	m := medium.New(medium.Options{Seed: 1})
-	k := &fakeKernel{}
-	be, err := newBackend(m, nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
-		if len(reqs) > 0 && (reqs[0].Header.Type == unix.GENL_ID_CTRL || reqs[0].Data[0] == CmdRegister) {
-			return k.fn(reqs)
-		}
-		return nil, nil
-	}), Options{noMulticast: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if _, err := be.Attach(i, []string{"vw0", "vw1"}[i], HwAddr(i), VifAddr(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	_, be, k := lab(b)
+	go k.drain()
 	msg := frameMsg(txSpec{tx: HwAddr(0), frame: append(dataFrame(VifAddr(1), VifAddr(0)), make([]byte, 1400)...), flags: TxCtlReqTxStatus, cookie: 1, txInfo: chain})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		be.handle(msg)
 	}
-	if be.Counters().TxInfoSent != uint64(b.N) {
-		b.Fatalf("answered %d of %d", be.Counters().TxInfoSent, b.N)
+	b.StopTimer()
+	if c := be.Counters(); c.TxInfoSent != uint64(b.N) || c.SendErrors != 0 {
+		b.Fatalf("answered %d of %d, %d send errors", c.TxInfoSent, b.N, c.SendErrors)
 	}
 }

@@ -3,7 +3,9 @@ package hwsim
 // Protocol constants of the mac80211_hwsim generic netlink family, as defined
 // by the kernel header drivers/net/wireless/virtual/mac80211_hwsim.h
 // (mainline numbering). Every number the backend puts on the wire is here,
-// pinned by TestConstants.
+// pinned by TestConstants and, against the kernel's own header (taken from
+// Debian's linux-source-6.1 by tests/vm/fetch.sh), by
+// TestConstantsMatchKernelHeader.
 
 // FamilyName and MulticastConfig identify the generic netlink family and its
 // only multicast group.

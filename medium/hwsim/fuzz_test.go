@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 package hwsim
 
 import (
@@ -10,21 +12,10 @@ import (
 // receive path (split into netlink messages, generic netlink header,
 // FRAME / ADD_MAC_ADDR / NEW_RADIO attribute decoding, dispatch on the
 // medium, TX_INFO encoding) of a backend serving two radios. Nothing may
-// panic: what cannot be decoded is counted as malformed and dropped. Seeds
+// panic: what cannot be decoded is counted as malformed and dropped, and
+// what the backend sends in answer is well-formed. Seeds
 // are well-formed kernel messages, alone and two to a datagram.
 func FuzzHandleDatagram(f *testing.F) {
-	dgram := func(ms ...netlink.Message) []byte {
-		var out []byte
-		for _, m := range ms {
-			m.Header.Length = uint32(nlmsgAlign(16 + len(m.Data)))
-			b, err := m.MarshalBinary()
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, b...)
-		}
-		return out
-	}
 	unicast := frameMsg(txSpec{tx: HwAddr(0), frame: dataFrame(VifAddr(1), VifAddr(0)), flags: TxCtlReqTxStatus, cookie: 1, txInfo: chain})
 	bcast := frameMsg(txSpec{tx: HwAddr(1), frame: dataFrame([6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, VifAddr(1)), flags: TxCtlNoAck, cookie: 2, txInfo: chain})
 	addr := kernelMsg(CmdAddMacAddr, func(ae *netlink.AttributeEncoder) {
@@ -35,13 +26,15 @@ func FuzzHandleDatagram(f *testing.F) {
 		ae.Uint32(AttrRadioID, 9)
 		ae.String(AttrRadioName, "phy9")
 	})
-	for _, d := range [][]byte{dgram(unicast), dgram(bcast), dgram(addr), dgram(radio), dgram(unicast, bcast), nil, {1, 2, 3}} {
+	for _, d := range [][]byte{dgram(f, unicast), dgram(f, bcast), dgram(f, addr), dgram(f, radio), dgram(f, unicast, bcast), nil, {1, 2, 3}} {
 		f.Add(d)
 	}
 	_, b, k := lab(f)
 	f.Fuzz(func(t *testing.T, d []byte) {
 		before := b.Counters()
 		b.handleDatagram(d)
+		// Whatever the backend answered must be well-formed netlink.
+		k.t = t
 		k.take()
 		if after := b.Counters(); after.Malformed < before.Malformed {
 			t.Fatalf("malformed counter went back: %d -> %d", before.Malformed, after.Malformed)

@@ -71,6 +71,17 @@ type Backend struct {
 	badEvents, txNoMAC, txErrors, cmdErrors atomic.Uint64
 
 	ctx context.Context // Run's; MACs live in it
+
+	// radiosMu guards the radios slice against Close (removeRadios) while
+	// Run's event handling and station sync read it.
+	radiosMu sync.RWMutex
+}
+
+// list returns the radios, by module index (nil once removed).
+func (b *Backend) list() []*radio {
+	b.radiosMu.RLock()
+	defer b.radiosMu.RUnlock()
+	return b.radios
 }
 
 type radio struct {
@@ -129,16 +140,20 @@ func New(m *medium.Medium, c *Client, opt Options) (*Backend, error) {
 }
 
 func (b *Backend) removeRadios() {
-	for _, r := range b.radios {
+	b.radiosMu.Lock()
+	rs := b.radios
+	b.radios = nil
+	b.radiosMu.Unlock()
+	for _, r := range rs {
 		b.m.RemoveRadio(r.mr)
 	}
-	b.radios = nil
 }
 
 // Radios returns the backend's medium radios, by module index.
 func (b *Backend) Radios() []*medium.Radio {
-	out := make([]*medium.Radio, len(b.radios))
-	for i, r := range b.radios {
+	rs := b.list()
+	out := make([]*medium.Radio, len(rs))
+	for i, r := range rs {
 		out[i] = r.mr
 	}
 	return out
@@ -153,7 +168,7 @@ func (b *Backend) Summary() string {
 	if !b.Live() {
 		state = "down"
 	}
-	return fmt.Sprintf("kmod: %s, %d radios", state, len(b.radios))
+	return fmt.Sprintf("kmod: %s, %d radios", state, len(b.list()))
 }
 
 // Counters returns the backend's error counters.
@@ -175,7 +190,7 @@ func (b *Backend) Run(ctx context.Context) error {
 	b.ctx = ctx
 	defer b.live.Store(false)
 	defer b.stopMACs()
-	for _, r := range b.radios {
+	for _, r := range b.list() {
 		r.resume()
 	}
 	for _, e := range b.early {
@@ -206,7 +221,7 @@ func (b *Backend) Close() error {
 func (b *Backend) stopMACs() {
 	b.stopping.Store(true)
 	var closers []func() error
-	for _, r := range b.radios {
+	for _, r := range b.list() {
 		r.mu.Lock()
 		s, a := r.sta, r.ap
 		r.sta, r.ap = nil, nil
@@ -233,11 +248,12 @@ func (b *Backend) cmdErr(r *radio, what string, err error) {
 }
 
 func (b *Backend) handle(e Event) {
-	if int(e.Index) >= len(b.radios) {
+	rs := b.list()
+	if int(e.Index) >= len(rs) {
 		b.badEvents.Add(1)
 		return
 	}
-	r := b.radios[e.Index]
+	r := rs[e.Index]
 	switch e.Cmd {
 	case CmdTx:
 		ref := r.cur.Load()
@@ -536,7 +552,7 @@ func (b *Backend) syncLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		for _, r := range b.radios {
+		for _, r := range b.list() {
 			r.sync()
 		}
 	}

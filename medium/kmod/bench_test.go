@@ -26,26 +26,3 @@ func BenchmarkDecodeTx(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkInject measures the per-frame cost of handing a received frame
-// to the module (encoding + send on the data socket; the fake socket only
-// parses it).
-func BenchmarkInject(b *testing.B) {
-	f := &fakeModule{}
-	c, err := newClient(f.eventsConn(), f.cmdsConn(), f.dataConn())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	eth := bytes.Repeat([]byte{0x42}, 1514)
-	b.ReportAllocs()
-	b.SetBytes(1514)
-	for b.Loop() {
-		if err := c.Inject(1, eth); err != nil {
-			b.Fatal(err)
-		}
-		f.mu.Lock()
-		f.rx, f.rxRadio = f.rx[:0], f.rxRadio[:0]
-		f.mu.Unlock()
-	}
-}

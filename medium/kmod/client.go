@@ -28,21 +28,24 @@ var ErrBusy = errors.New("kmod: another medium is registered with vmedium.ko")
 //   - cmds: request/acknowledge control commands (Execute), so each gets
 //     its error back.
 //   - data: received frames injected without acknowledgement (one
-//     sendmsg per frame); the module's error replies for failed injections
-//     are read and counted by a goroutine so they never pile up.
+//     writev per frame, through the dataConn seam); the module's error
+//     replies for refused injections are read and counted by a goroutine
+//     so they never pile up.
 //
 // The split exists because mdlayher/netlink's Execute matches replies by
 // sequence number and would trip over unsolicited events or stray error
 // replies on a shared socket.
+//
+// Every socket asks for extended acknowledgements, so the module's
+// explanation of a refusal (GENL_SET_ERR_MSG) reaches the error the
+// caller gets, as a *genlraw.AckError from "vmedium.ko".
 type Client struct {
-	events, cmds, data *genetlink.Conn
-	family             genetlink.Family
-	raw                *rawData // data's descriptor for Inject; nil: through the library
+	events, cmds *genetlink.Conn
+	data         *dataPath
+	family       genetlink.Family
 
-	injectErrs atomic.Uint64
-	overruns   atomic.Uint64
-	closeOnce  sync.Once
-	wg         sync.WaitGroup
+	overruns  atomic.Uint64
+	closeOnce sync.Once
 }
 
 // eventsReadBuffer is the receive buffer asked for on the events socket.
@@ -51,32 +54,45 @@ const eventsReadBuffer = 8 << 20
 // Dial resolves the VMEDIUM_RADIO family and opens the client's sockets. It
 // does not register: call Register, then Run.
 func Dial() (*Client, error) {
-	var conns [3]*genetlink.Conn
+	var conns [2]*genetlink.Conn
+	closeAll := func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}
 	for i := range conns {
 		c, err := genetlink.Dial(nil)
 		if err != nil {
-			for _, o := range conns[:i] {
-				o.Close()
-			}
+			closeAll()
 			return nil, fmt.Errorf("kmod: dial generic netlink: %w", err)
 		}
 		conns[i] = c
+		// Best effort: without it errors lack the module's message.
+		_ = c.SetOption(netlink.ExtendedAcknowledge, true)
 	}
 	// A deep queue for the events socket absorbs bursts of TX frames
 	// (best effort: the kernel caps it at net.core.rmem_max).
 	_ = conns[0].SetReadBuffer(eventsReadBuffer)
-	cl, err := newClient(conns[0], conns[1], conns[2])
+	data, err := dialDataSocket()
 	if err != nil {
-		for _, c := range conns {
-			c.Close()
-		}
+		closeAll()
+		return nil, err
+	}
+	cl, err := newClient(conns[0], conns[1], data, data.close)
+	if err != nil {
+		closeAll()
+		data.close()
 		return nil, err
 	}
 	return cl, nil
 }
 
-// newClient builds a client on existing connections (tests use genltest).
-func newClient(events, cmds, data *genetlink.Conn) (*Client, error) {
+// newClient builds a client on existing connections: events and cmds
+// through the library (tests use genltest), injections through data
+// (tests: a socketpair), closed by closeData.
+func newClient(events, cmds *genetlink.Conn, data dataConn, closeData func() error) (*Client, error) {
 	f, err := cmds.GetFamily(FamilyName)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
@@ -87,17 +103,23 @@ func newClient(events, cmds, data *genetlink.Conn) (*Client, error) {
 	if f.Version != FamilyVersion {
 		return nil, fmt.Errorf("kmod: family %s is version %d, this vmedium speaks version %d", FamilyName, f.Version, FamilyVersion)
 	}
-	c := &Client{events: events, cmds: cmds, data: data, family: f, raw: openRawData(data)}
-	c.wg.Add(1)
-	go c.drainData()
-	return c, nil
+	return &Client{events: events, cmds: cmds, data: newDataPath(data, closeData), family: f}, nil
 }
 
 // FamilyID returns the resolved generic netlink family ID.
 func (c *Client) FamilyID() uint16 { return c.family.ID }
 
 // InjectErrors counts received frames the module refused (e.g. interface down).
-func (c *Client) InjectErrors() uint64 { return c.injectErrs.Load() }
+func (c *Client) InjectErrors() uint64 { return c.data.refused.Load() }
+
+// LastInjectError returns the module's latest refusal of an injection
+// (with its message), nil if none.
+func (c *Client) LastInjectError() error {
+	if e := c.data.last.Load(); e != nil {
+		return e
+	}
+	return nil
+}
 
 // Overruns counts receive-buffer overruns of the events socket: the module
 // sent faster than the medium read, and the kernel dropped events (frames
@@ -109,12 +131,7 @@ func (c *Client) Overruns() uint64 { return c.overruns.Load() }
 func (c *Client) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
-		var rerr error
-		if c.raw != nil {
-			rerr = c.raw.close()
-		}
-		err = errors.Join(c.events.Close(), c.cmds.Close(), rerr, c.data.Close())
-		c.wg.Wait()
+		err = errors.Join(c.events.Close(), c.cmds.Close(), c.data.close())
 	})
 	return err
 }
@@ -146,7 +163,7 @@ func (c *Client) Register() ([]Event, error) {
 			if errors.Is(err, unix.EBUSY) {
 				return nil, ErrBusy
 			}
-			return nil, fmt.Errorf("kmod: REGISTER: %w", err)
+			return nil, fmt.Errorf("kmod: REGISTER: %w", fromModule(err))
 		}
 		acked := false
 		for i, nm := range nms {
@@ -213,7 +230,7 @@ func (c *Client) Radios() ([]RadioInfo, error) {
 	m, _ := c.msg(CmdGetRadio, nil)
 	gms, err := c.cmds.Execute(m, c.family.ID, netlink.Request|netlink.Dump)
 	if err != nil {
-		return nil, fmt.Errorf("kmod: dump radios: %w", err)
+		return nil, fmt.Errorf("kmod: dump radios: %w", fromModule(err))
 	}
 	out := make([]RadioInfo, 0, len(gms))
 	for _, gm := range gms {
@@ -228,7 +245,7 @@ func (c *Client) Radios() ([]RadioInfo, error) {
 
 func (c *Client) execOn(conn *genetlink.Conn, m genetlink.Message) error {
 	if _, err := conn.Execute(m, c.family.ID, netlink.Request|netlink.Acknowledge); err != nil {
-		return fmt.Errorf("kmod: %s: %w", cmdName(m.Header.Command), err)
+		return fmt.Errorf("kmod: %s: %w", cmdName(m.Header.Command), fromModule(err))
 	}
 	return nil
 }
@@ -247,47 +264,13 @@ func (c *Client) exec(cmd uint8, radio uint32, fill func(ae *netlink.AttributeEn
 }
 
 // Inject hands a received Ethernet frame to interface radio (netif_rx). It
-// does not wait for the module: refusals are counted in InjectErrors.
+// does not wait for the module: refusals are counted in InjectErrors (the
+// latest in LastInjectError).
 func (c *Client) Inject(radio uint32, eth []byte) error {
 	if len(eth) < 14 || len(eth) > MaxFrame {
 		return fmt.Errorf("kmod: inject: frame of %d bytes, want 14..%d", len(eth), MaxFrame)
 	}
-	if c.raw != nil {
-		return c.raw.inject(c.family.ID, radio, eth)
-	}
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint32(AttrRadio, radio)
-	ae.Bytes(AttrFrame, eth)
-	m, err := c.msg(CmdRx, ae)
-	if err != nil {
-		return err
-	}
-	if _, err := c.data.Send(m, c.family.ID, netlink.Request); err != nil {
-		return fmt.Errorf("kmod: inject into radio %d: %w", radio, err)
-	}
-	return nil
-}
-
-// drainData reads the data socket: the module answers a failed injection
-// with an error message even without an acknowledgement request.
-func (c *Client) drainData() {
-	defer c.wg.Done()
-	for {
-		_, nms, err := c.data.Receive()
-		if err != nil {
-			var errno unix.Errno
-			if errors.As(err, &errno) && errno != unix.EBADF {
-				c.injectErrs.Add(1) // the module refused a frame
-				continue
-			}
-			return // socket closed
-		}
-		if len(nms) == 0 {
-			// genltest signals "no more" this way; a real socket never
-			// returns an empty batch.
-			return
-		}
-	}
+	return c.data.inject(c.family.ID, radio, eth)
 }
 
 // ScanResult reports one BSS heard during radio's scan.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"iter"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/medium/internal/genlraw"
 )
 
 const testFamilyID = 0x2a
@@ -34,7 +34,9 @@ type fakeModule struct {
 	events   chan []genetlink.Message
 	early    []genetlink.Message // sent before the REGISTER ack
 	busy     bool
-	failCmd  uint8 // command answered with EINVAL
+	failCmd  uint8  // command answered with EINVAL
+	failMsg  string // … with this extended-ack message
+	refuseRx string // injections answered with ENETDOWN and this message
 	radios   []RadioInfo
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -104,7 +106,7 @@ func (f *fakeModule) eventsConn() *genetlink.Conn {
 }
 
 func (f *fakeModule) cmdsConn() *genetlink.Conn {
-	return genltest.Dial(genltest.ServeFamily(testFamily, func(greq genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
+	serve := genltest.ServeFamily(testFamily, func(greq genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.cmds = append(f.cmds, greq)
@@ -133,39 +135,139 @@ func (f *fakeModule) cmdsConn() *genetlink.Conn {
 			return nil, genltest.Error(int(unix.EINVAL))
 		}
 		return []genetlink.Message{{}}, nil // the acknowledgement
+	})
+	inner := genltest.Dial(serve)
+	// The module's refusal with its extended-ack message: an NLMSG_ERROR
+	// the genltest adapter cannot produce, so those requests are answered
+	// here and the rest forwarded to the genltest server.
+	return genetlink.NewConn(nltest.Dial(func(reqs []netlink.Message) ([]netlink.Message, error) {
+		if len(reqs) == 1 && reqs[0].Header.Type == testFamilyID {
+			var gm genetlink.Message
+			if err := gm.UnmarshalBinary(reqs[0].Data); err != nil {
+				return nil, err
+			}
+			f.mu.Lock()
+			refuse := gm.Header.Command == f.failCmd && f.failMsg != ""
+			if refuse {
+				f.cmds = append(f.cmds, gm)
+			}
+			f.mu.Unlock()
+			if refuse {
+				return []netlink.Message{extAck(reqs[0], int32(unix.EINVAL), f.failMsg, false)}, nil
+			}
+		}
+		return forward(inner, reqs)
 	}))
 }
 
-// dataSock is the fake module's data socket. Unlike nltest's it is safe for
-// concurrent use, as the real one is: MACs inject from several goroutines.
-type dataSock struct {
-	f      *fakeModule
-	closed chan struct{}
-	once   sync.Once
+// forward hands reqs to a genltest connection and returns its answer as
+// netlink messages (its errno refusals as NLMSG_ERROR).
+func forward(inner *genetlink.Conn, reqs []netlink.Message) ([]netlink.Message, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	var gm genetlink.Message
+	if err := gm.UnmarshalBinary(reqs[0].Data); err != nil {
+		return nil, err
+	}
+	if _, err := inner.Send(gm, uint16(reqs[0].Header.Type), reqs[0].Header.Flags); err != nil {
+		return nil, err
+	}
+	_, nms, err := inner.Receive()
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return nltest.Error(int(errno), reqs)
+	}
+	for i := range nms {
+		nms[i].Header.Sequence, nms[i].Header.PID = reqs[0].Header.Sequence, reqs[0].Header.PID
+	}
+	return nms, err
 }
 
-func (d *dataSock) Close() error { d.once.Do(func() { close(d.closed) }); return nil }
+// extAck is the NLMSG_ERROR refusing req with errno and the module's
+// message, as the kernel sends it on a socket with NETLINK_EXT_ACK: after
+// the request's header its payload, unless the socket set NETLINK_CAP_ACK
+// (capped), then the message attribute.
+func extAck(req netlink.Message, errno int32, msg string, capped bool) netlink.Message {
+	m := ackFor(req, errno)
+	flags := netlink.AcknowledgeTLVs
+	if capped {
+		flags |= netlink.Capped
+	} else {
+		binary.NativeEndian.PutUint32(m.Data[4:], uint32(16+len(req.Data)))
+		m.Data = append(m.Data, req.Data...)
+	}
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.NLMSGERR_ATTR_MSG, msg)
+	tlvs, _ := ae.Encode()
+	m.Data = append(m.Data, tlvs...)
+	m.Header.Flags = flags
+	return m
+}
 
-func (d *dataSock) SendMessages(ms []netlink.Message) error {
-	for _, m := range ms {
-		if err := d.Send(m); err != nil {
-			return err
+// dataConn plays the module's side of the data socket on one end of a
+// socketpair: it decodes every CMD_RX datagram the client writes (the
+// client's real encoder and header) and, when refuseRx is set, answers
+// with the module's refusal.
+func (f *fakeModule) dataConn(t testing.TB) (dataFD, func() error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		tv := unix.NsecToTimeval(int64(dataRecvTimeout))
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return nil
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1<<16)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, err := unix.Read(fds[1], buf)
+			if err != nil {
+				continue // the receive timeout: look at stop again
+			}
+			f.rxDatagram(t, fds[1], buf[:n])
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		unix.Close(fds[1])
+	})
+	return dataFD(fds[0]), dataFD(fds[0]).close
 }
 
-func (d *dataSock) Send(m netlink.Message) error {
-	var gm genetlink.Message
-	if err := gm.UnmarshalBinary(m.Data); err != nil {
-		return err
+// rxDatagram checks one datagram from the client as the kernel would and
+// records the injected frame.
+func (f *fakeModule) rxDatagram(t testing.TB, fd int, d []byte) {
+	var nm netlink.Message
+	if err := nm.UnmarshalBinary(d); err != nil || int(nm.Header.Length) != len(d) {
+		t.Errorf("data socket: datagram of %d bytes is not one netlink message (%v)", len(d), err)
+		return
 	}
-	if gm.Header.Command != CmdRx || m.Header.Flags&netlink.Acknowledge != 0 {
-		return errors.New("data socket: want RX without ack")
+	var gm genetlink.Message
+	if err := gm.UnmarshalBinary(nm.Data); err != nil {
+		t.Errorf("data socket: %v", err)
+		return
+	}
+	if nm.Header.Type != testFamilyID || gm.Header.Command != CmdRx || gm.Header.Version != FamilyVersion ||
+		nm.Header.Flags != netlink.Request || nm.Header.PID != 0 || nm.Header.Sequence == 0 {
+		t.Errorf("data socket: header %+v %+v, want RX without ack to the family", nm.Header, gm.Header)
+		return
 	}
 	ad, err := netlink.NewAttributeDecoder(gm.Data)
 	if err != nil {
-		return err
+		t.Errorf("data socket: %v", err)
+		return
 	}
 	var radio uint32
 	var frame []byte
@@ -177,27 +279,19 @@ func (d *dataSock) Send(m netlink.Message) error {
 			frame = ad.Bytes()
 		}
 	}
-	d.f.mu.Lock()
-	d.f.rx = append(d.f.rx, frame)
-	d.f.rxRadio = append(d.f.rxRadio, radio)
-	d.f.mu.Unlock()
-	return nil
-}
-
-func (d *dataSock) Receive() ([]netlink.Message, error) {
-	<-d.closed
-	return nil, errors.New("use of closed socket")
-}
-
-func (d *dataSock) ReceiveIter() iter.Seq2[netlink.Message, error] {
-	return func(yield func(netlink.Message, error) bool) {
-		_, err := d.Receive()
-		yield(netlink.Message{}, err)
+	f.mu.Lock()
+	f.rx = append(f.rx, frame)
+	f.rxRadio = append(f.rxRadio, radio)
+	refuse := f.refuseRx
+	f.mu.Unlock()
+	if refuse != "" {
+		reply := extAck(nm, int32(unix.ENETDOWN), refuse, true)
+		reply.Header.Length = uint32(16 + len(reply.Data))
+		b, _ := reply.MarshalBinary()
+		if _, err := unix.Write(fd, b); err != nil {
+			t.Errorf("data socket: reply: %v", err)
+		}
 	}
-}
-
-func (f *fakeModule) dataConn() *genetlink.Conn {
-	return genetlink.NewConn(netlink.NewConn(&dataSock{f: f, closed: make(chan struct{})}, 1))
 }
 
 func newTestClient(t *testing.T, f *fakeModule) *Client {
@@ -209,7 +303,8 @@ func newTestClient(t *testing.T, f *fakeModule) *Client {
 	if f.events == nil {
 		f.events = make(chan []genetlink.Message, 8)
 	}
-	c, err := newClient(f.eventsConn(), f.cmdsConn(), f.dataConn())
+	data, closeData := f.dataConn(t)
+	c, err := newClient(f.eventsConn(), f.cmdsConn(), data, closeData)
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
@@ -221,7 +316,7 @@ func TestDialNoModule(t *testing.T) {
 	cmds := genltest.Dial(func(greq genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
 		return nil, genltest.Error(int(unix.ENOENT))
 	})
-	_, err := newClient(cmds, cmds, cmds)
+	_, err := newClient(cmds, cmds, nil, nil)
 	if !errors.Is(err, ErrNoModule) {
 		t.Fatalf("err = %v, want ErrNoModule", err)
 	}
@@ -233,7 +328,7 @@ func TestDialWrongVersion(t *testing.T) {
 	cmds := genltest.Dial(genltest.ServeFamily(fam, func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
 		return nil, nil
 	}))
-	if _, err := newClient(cmds, cmds, cmds); err == nil || !bytes.Contains([]byte(err.Error()), []byte("version 7")) {
+	if _, err := newClient(cmds, cmds, nil, nil); err == nil || !bytes.Contains([]byte(err.Error()), []byte("version 7")) {
 		t.Fatalf("err = %v, want a version mismatch naming version 7", err)
 	}
 }
@@ -421,6 +516,16 @@ func TestCommands(t *testing.T) {
 	if err := c.SetCarrier(1, false); !errors.Is(err, unix.EINVAL) {
 		t.Errorf("SetCarrier on a refusing module: %v, want EINVAL", err)
 	}
+	// The module's extended-ack message reaches the caller.
+	f.mu.Lock()
+	f.failCmd, f.failMsg = CmdScanDone, "no scan in progress on this radio"
+	f.mu.Unlock()
+	err := c.ScanDone(1, false)
+	var ae *genlraw.AckError
+	if !errors.Is(err, unix.EINVAL) || !errors.As(err, &ae) ||
+		err.Error() != "kmod: SCAN_DONE: vmedium.ko: no scan in progress on this radio: invalid argument" {
+		t.Errorf("ScanDone on a refusing module: %v, want the module's message", err)
+	}
 }
 
 func le32(v uint32) []byte {
@@ -436,14 +541,52 @@ func TestInject(t *testing.T) {
 	if err := c.Inject(1, eth); err != nil {
 		t.Fatal(err)
 	}
+	eventuallyRx(t, f, 1)
 	f.mu.Lock()
-	if len(f.rx) != 1 || !bytes.Equal(f.rx[0], eth) {
-		t.Errorf("module got %x, want one frame %x", f.rx, eth)
+	if len(f.rx) != 1 || !bytes.Equal(f.rx[0], eth) || f.rxRadio[0] != 1 {
+		t.Errorf("module got %x (radios %v), want one frame %x for radio 1", f.rx, f.rxRadio, eth)
 	}
 	f.mu.Unlock()
 	for _, n := range []int{0, 13, MaxFrame + 1} {
 		if err := c.Inject(1, make([]byte, n)); err == nil {
 			t.Errorf("Inject of %d bytes succeeded", n)
 		}
+	}
+	// A refused injection is counted, with the module's message kept.
+	f.mu.Lock()
+	f.refuseRx = "interface is down"
+	f.mu.Unlock()
+	if err := c.Inject(2, eth); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.InjectErrors() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n, err := c.InjectErrors(), c.LastInjectError(); n != 1 || !errors.Is(err, unix.ENETDOWN) ||
+		err.Error() != "vmedium.ko: interface is down: network is down" {
+		t.Errorf("refusals %d, last %v; want 1 with the module's message", n, err)
+	}
+	c.Close()
+	if err := c.Inject(1, eth); err == nil {
+		t.Error("Inject after Close succeeded")
+	}
+}
+
+// eventuallyRx waits until the fake module decoded n injections.
+func eventuallyRx(t testing.TB, f *fakeModule, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mu.Lock()
+		got := len(f.rx)
+		f.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("module decoded %d injections, want %d", got, n)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

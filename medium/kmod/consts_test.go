@@ -1,54 +1,21 @@
 package kmod
 
 import (
-	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vmedium/vmedium/medium/internal/cenum"
 )
 
-// parseHeader reads kmod/uapi/vmedium_radio.h and returns every #define with
-// a numeric or string value and every enumerator (implicit values counted
-// the way C does).
-func parseHeader(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile("../../kmod/uapi/vmedium_radio.h")
+// TestConstsMatchHeader pins consts.go to the module's UAPI header
+// kmod/uapi/vmedium_radio.h, read with cenum.
+func TestConstsMatchHeader(t *testing.T) {
+	hdr, err := cenum.ParseFile("../../kmod/uapi/vmedium_radio.h")
 	if err != nil {
 		t.Fatalf("read UAPI header: %v", err)
 	}
-	src := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(string(b), "")
-	out := map[string]string{}
-	def := regexp.MustCompile(`(?m)^#define[ \t]+(\w+)[ \t]+(\S.*?)[ \t]*$`)
-	for _, m := range def.FindAllStringSubmatch(src, -1) {
-		out[m[1]] = m[2]
-	}
-	enum := regexp.MustCompile(`(?s)enum\s+\w+\s*\{(.*?)\}`)
-	for _, m := range enum.FindAllStringSubmatch(src, -1) {
-		next := 0
-		for _, item := range strings.Split(m[1], ",") {
-			item = strings.TrimSpace(item)
-			if item == "" {
-				continue
-			}
-			name, val, hasVal := strings.Cut(item, "=")
-			name = strings.TrimSpace(name)
-			if hasVal {
-				v, err := strconv.Atoi(strings.TrimSpace(val))
-				if err != nil {
-					t.Fatalf("enumerator %s: value %q is not an integer", name, val)
-				}
-				next = v
-			}
-			out[name] = strconv.Itoa(next)
-			next++
-		}
-	}
-	return out
-}
-
-func TestConstsMatchHeader(t *testing.T) {
-	h := parseHeader(t)
+	h := hdr.Values
 	want := map[string]int{
 		"VMR_FAMILY_VERSION": FamilyVersion, "VMR_MAX_FRAME": MaxFrame,
 		"VMR_MAX_IES": MaxIEs, "VMR_MAX_STATIONS": MaxStations,
@@ -86,8 +53,8 @@ func TestConstsMatchHeader(t *testing.T) {
 			t.Errorf("%s: not in the header", name)
 			continue
 		}
-		if got != strconv.Itoa(v) {
-			t.Errorf("%s: header %s, Go %d", name, got, v)
+		if got != int64(v) {
+			t.Errorf("%s: header %d, Go %d", name, got, v)
 		}
 	}
 	// Every enumerator in the header must be mirrored (catches additions).
@@ -99,7 +66,7 @@ func TestConstsMatchHeader(t *testing.T) {
 			}
 		}
 	}
-	if got := h["VMR_FAMILY_NAME"]; got != strconv.Quote(FamilyName) {
+	if got := hdr.Defines["VMR_FAMILY_NAME"]; got != strconv.Quote(FamilyName) {
 		t.Errorf("VMR_FAMILY_NAME: header %s, Go %q", got, FamilyName)
 	}
 	if int(CmdMax) != int(cmdEnd)-1 || int(AttrMax) != int(attrEnd)-1 {

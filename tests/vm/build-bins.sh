@@ -9,7 +9,7 @@
 #     is a warning (and removes the stale binary), so one half-written
 #     command does not stop every scenario
 #   - Go test binaries (`go test -c`, static) that scenarios ask for with a
-#     header line `# vm-go-test: ./medium/kmod kmod-lab.test` (package, then
+#     header line `# vm-go-test: ./tests/kmodvm kmod-lab.test` (package, then
 #     binary name) → tests/vm/out/bin/kmod-lab.test; a failure is a warning
 #     (stale binary removed). VMEDIUM_VM_TESTPKGS (space separated packages)
 #     adds more, named <last path element>.test, and failures there are fatal

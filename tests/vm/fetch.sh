@@ -10,13 +10,19 @@
 #   - the guest userspace (dynamic busybox, iproute2, iw, hostapd,
 #     wpa_supplicant, iperf3, kmod, wireless-regdb, ethtool, procps) and
 #     the library packages they link against,
-# and unpacks them with `dpkg -x`.
+# and unpacks them with `dpkg -x`. It also takes one file out of Debian's
+# kernel source package (linux-source-6.1): the mac80211_hwsim protocol
+# header, against which medium/hwsim's constants are tested (the tarball is
+# streamed, only that header is written; a failure here is a warning, the
+# test then skips).
 #
 # Usage:
 #   tests/vm/fetch.sh          fetch + unpack, print KDIR as the last line
 #   tests/vm/fetch.sh kdir     (fetch if needed, quietly) print only KDIR
 #   tests/vm/fetch.sh kver     print only the guest kernel release
 #   tests/vm/fetch.sh check    exit 0 if host tools + cache are complete, 1 if not
+#                              (the hwsim header is not required)
+#   tests/vm/fetch.sh hwsim-header  (fetch if needed) print the header's path
 #
 # Environment:
 #   VMEDIUM_VM_CACHE   cache directory (default tests/vm/cache)
@@ -28,6 +34,7 @@
 #   $CACHE/headers/           headers + kbuild unpacked; KDIR lives under usr/src
 #   $CACHE/root/              guest userspace unpacked (merged tree)
 #   $CACHE/fetch.done         stamp: key of the last complete fetch
+#   $CACHE/src/mac80211_hwsim.h  the kernel's hwsim header (linux-source-6.1)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -123,6 +130,35 @@ unpack() {
 
 kdir_of() { echo "$CACHE/headers/usr/src/linux-headers-$1"; }
 
+# The kernel source package and the header taken from it. In 6.1 the
+# driver lives in drivers/net/wireless/ (it moved to .../virtual/ in 6.4).
+SRC_PKG=linux-source-6.1
+HWSIM_HEADER_IN_TREE=drivers/net/wireless/mac80211_hwsim.h
+hwsim_header() { echo "$CACHE/src/mac80211_hwsim.h"; }
+
+# fetch_hwsim_header downloads linux-source-6.1 and extracts only the
+# hwsim header, streaming the source tarball out of the .deb (nothing but
+# the header is written). Kept out of fetch.done's key: an older cache
+# stays complete for `check`, and the Go test skips without the header.
+fetch_hwsim_header() {
+	local out deb tarball
+	out="$(hwsim_header)"
+	[ -s "$out" ] && return 0
+	( download "$SRC_PKG" ) || return 1 # a subshell: download dies on failure
+	deb="$(ls -1 "$CACHE/debs/${SRC_PKG}"_*.deb | sort -V | tail -n1)"
+	tarball="$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '^\./usr/src/linux-source-[0-9.]+\.tar\.xz$' | head -n1)"
+	[ -n "$tarball" ] || { log "warning: no source tarball in $deb"; return 1; }
+	mkdir -p "$CACHE/src"
+	log "extracting $HWSIM_HEADER_IN_TREE from $(basename "$deb")"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "$tarball" |
+		tar -xJO "$(basename "${tarball%.tar.xz}")/$HWSIM_HEADER_IN_TREE" >"$out.tmp" &&
+		[ -s "$out.tmp" ] && mv "$out.tmp" "$out" || {
+		rm -f "$out.tmp"
+		log "warning: $HWSIM_HEADER_IN_TREE not found in $tarball"
+		return 1
+	}
+}
+
 fetch_all() {
 	# One fetch at a time per cache (engineers and CI jobs share it).
 	exec 9>"$CACHE/.fetch.lock"
@@ -138,6 +174,7 @@ fetch_all() {
 	local key="$kver ${GUEST_PKGS[*]}"
 	if [ -f "$CACHE/fetch.done" ] && [ "$(cat "$CACHE/fetch.done")" = "$key" ]; then
 		log "cache complete ($CACHE, kernel $kver)"
+		[ "${1:-}" = no-header ] || fetch_hwsim_header || log "warning: no hwsim header; medium/hwsim's header test will skip"
 		return 0
 	fi
 	log "kernel $kver"
@@ -165,6 +202,7 @@ fetch_all() {
 	[ -f "$CACHE/kernel/boot/vmlinuz-$kver" ] || die "kernel image missing: $CACHE/kernel/boot/vmlinuz-$kver"
 	echo "$kver" >"$CACHE/kver"
 	echo "$key" >"$CACHE/fetch.done"
+	[ "${1:-}" = no-header ] || fetch_hwsim_header || log "warning: no hwsim header; medium/hwsim's header test will skip"
 }
 
 cmd="${1:-fetch}"
@@ -176,12 +214,18 @@ fetch)
 	kdir_of "$(cat "$CACHE/kver")"
 	;;
 kdir)
-	QUIET=1 fetch_all
+	QUIET=1 fetch_all no-header
 	kdir_of "$(cat "$CACHE/kver")"
 	;;
 kver)
-	QUIET=1 fetch_all
+	QUIET=1 fetch_all no-header
 	cat "$CACHE/kver"
+	;;
+hwsim-header)
+	exec 9>"$CACHE/.fetch.lock"
+	flock 9
+	fetch_hwsim_header || die "could not extract $HWSIM_HEADER_IN_TREE from $SRC_PKG"
+	hwsim_header
 	;;
 check)
 	for ct in "${HOST_TOOLS[@]}"; do command -v "${ct%%:*}" >/dev/null 2>&1 || exit 1; done
@@ -192,5 +236,5 @@ check)
 -h | --help | help)
 	sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
 	;;
-*) die "unknown command '$cmd' (accepted: fetch, kdir, kver, check, help)" ;;
+*) die "unknown command '$cmd' (accepted: fetch, kdir, kver, check, hwsim-header, help)" ;;
 esac

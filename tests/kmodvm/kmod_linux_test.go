@@ -1,4 +1,11 @@
-package kmod_test
+// SPDX-License-Identifier: MIT
+
+// Package kmodvm holds the integration tests of the kmod backend against
+// the real vmedium.ko and cfg80211 stack. They need root and the module
+// loaded, so they run in the QEMU guest: the VM scenario kmod-lab ships
+// this package's test binary (kmod-lab.test, built by tests/vm/build-bins.sh
+// or kmod/vm-test.sh) and runs its TestRoot* tests; elsewhere they skip.
+package kmodvm_test
 
 import (
 	"context"
@@ -25,8 +32,8 @@ import (
 )
 
 // These tests need vmedium.ko loaded (the VM scenario kmod-lab runs them in
-// the guest: tests/vm/scenarios/kmod-lab.sh). They check issue 5's
-// acceptance items 2, 3, 4 and 9 against the real cfg80211 stack.
+// the guest: tests/vm/scenarios/kmod-lab.sh): scan, association, pings,
+// deny rules and signal changes through the real cfg80211 stack.
 
 func needModule(t *testing.T) {
 	t.Helper()
@@ -81,7 +88,10 @@ func pingOK(t *testing.T, ns, addr string) {
 	}
 }
 
-func TestVMLab(t *testing.T) {
+// TestRootVMLab: the seed lab on vmedium.ko — scan at the medium's
+// signal, association, pings, deny/allow/clear, signal changes seen by
+// iw within 1 s.
+func TestRootVMLab(t *testing.T) {
 	needModule(t)
 	physHome(t)
 	m := medium.New(medium.Options{Seed: 1})
@@ -228,11 +238,11 @@ func carrier(t *testing.T, ns, ifc string) string {
 	return strings.TrimSpace(out)
 }
 
-// TestVMRestart is acceptance item 7: the medium goes away (its socket
+// TestRootVMRestart: the medium goes away (its socket
 // closes, as when vmedium is killed): every carrier drops and the kernel
 // stays quiet; a new medium registers: the AP comes back and the stations
 // re-associate by themselves, and traffic flows again.
-func TestVMRestart(t *testing.T) {
+func TestRootVMRestart(t *testing.T) {
 	needModule(t)
 	physHome(t)
 	m := medium.New(medium.Options{Seed: 2})
@@ -302,9 +312,9 @@ func TestVMRestart(t *testing.T) {
 	pingOK(t, "ns0", "10.0.0.2")
 }
 
-// TestVMWpaSupplicant is acceptance item 5: wpa_supplicant (nl80211
+// TestRootVMWpaSupplicant: wpa_supplicant (nl80211
 // driver, open network) connects a vmedium.ko station.
-func TestVMWpaSupplicant(t *testing.T) {
+func TestRootVMWpaSupplicant(t *testing.T) {
 	needModule(t)
 	if _, err := exec.LookPath("wpa_supplicant"); err != nil {
 		t.Skip("needs wpa_supplicant")
@@ -373,11 +383,11 @@ func waitLink(t *testing.T, ns, ifc string, bssid frames.MAC) {
 	})
 }
 
-// TestVMThreeKinds is acceptance item 6: one medium, three kinds of radio. A
+// TestRootVMThreeKinds: one medium, three kinds of radio. A
 // vmedium.ko station associates with a userspace AP on a TAP radio, then
 // with hostapd on a mac80211_hwsim radio (open networks), and pings
 // through each.
-func TestVMThreeKinds(t *testing.T) {
+func TestRootVMThreeKinds(t *testing.T) {
 	needModule(t)
 	if _, err := exec.LookPath("hostapd"); err != nil {
 		t.Skip("needs hostapd")

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: MIT
+
 package hwsim
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,11 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"github.com/mdlayher/genetlink"
-	"github.com/mdlayher/netlink"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium"
@@ -157,15 +154,7 @@ func (b *Backend) Discover() (int, error) {
 		if _, ok := served[id]; ok {
 			continue
 		}
-		b.mu.Lock()
-		ours := false
-		for name := range b.expect {
-			if b.expectID[name] == id {
-				ours = true
-			}
-		}
-		b.mu.Unlock()
-		if ours {
+		if b.reg.ours(id, "") {
 			continue
 		}
 		if ifs == nil {
@@ -187,97 +176,4 @@ func (b *Backend) Discover() (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// CreatedRadio is a radio made by CreateRadio.
-type CreatedRadio struct {
-	ID     int
-	Wiphy  string // wiphy name (RADIO_NAME)
-	HwAddr frames.MAC
-	Vif    frames.MAC // address of its first interface
-}
-
-// CreateRadio makes a kernel radio with HWSIM_CMD_NEW_RADIO named wiphy,
-// destroyed when the backend closes (DESTROY_RADIO_ON_CLOSE on the medium's
-// socket). The kernel answers with the new radio's id in the "error" field
-// of the ACK (a positive value); that quirk is handled here. The radio is not
-// served until Attach.
-func (b *Backend) CreateRadio(wiphy string) (CreatedRadio, error) {
-	b.mu.Lock()
-	b.expect[wiphy] = true
-	b.mu.Unlock()
-	ae := netlink.NewAttributeEncoder()
-	ae.String(AttrRadioName, wiphy)
-	ae.Flag(AttrDestroyRadioOnClose, true)
-	ae.Uint32(AttrChannels, 1)
-	data, err := ae.Encode()
-	if err != nil {
-		return CreatedRadio{}, err
-	}
-	id, err := b.newRadio(data)
-	if err != nil {
-		b.mu.Lock()
-		delete(b.expect, wiphy)
-		b.mu.Unlock()
-		return CreatedRadio{}, fmt.Errorf("hwsim: create radio %s: %w", wiphy, err)
-	}
-	b.mu.Lock()
-	b.expectID[wiphy] = id
-	b.mu.Unlock()
-	return CreatedRadio{ID: id, Wiphy: wiphy, HwAddr: HwAddr(id), Vif: VifAddr(id)}, nil
-}
-
-// newRadio sends NEW_RADIO and waits for its answer. The answer comes on
-// the medium socket, whose receive loop may be running, so the request is
-// sent with a sequence number and the loop hands the matching ACK over.
-func (b *Backend) newRadio(attrs []byte) (int, error) {
-	gm := genetlink.Message{Header: genetlink.Header{Command: CmdNewRadio, Version: FamilyVersion}, Data: attrs}
-	if !b.running.Load() {
-		if b.rawFD >= 0 {
-			// Raw I/O: the library's descriptor is closed (enableRaw),
-			// answers arrive through the receive loop only.
-			return 0, errors.New("hwsim: create a radio after Start (its answer arrives through the receive loop)")
-		}
-		_, err := b.gc.Execute(gm, b.family.ID, netlink.Request|netlink.Acknowledge)
-		return radioIDFromAck(err)
-	}
-	ch := make(chan error, 1)
-	b.waitMu.Lock()
-	seq := b.nextSeq()
-	b.waiters[seq] = ch
-	b.waitMu.Unlock()
-	data, err := gm.MarshalBinary()
-	if err != nil {
-		return 0, err
-	}
-	msg := netlink.Message{Header: netlink.Header{Type: netlink.HeaderType(b.family.ID),
-		Flags: netlink.Request | netlink.Acknowledge, Sequence: seq}, Data: data}
-	b.sendMu.Lock()
-	err = b.sendLocked([]netlink.Message{msg})
-	b.sendMu.Unlock()
-	if err != nil {
-		b.waitMu.Lock()
-		delete(b.waiters, seq)
-		b.waitMu.Unlock()
-		return 0, err
-	}
-	return radioIDFromAck(<-ch)
-}
-
-// radioIDFromAck decodes NEW_RADIO's answer: the id is the positive
-// "error" of the ACK (0 arrives as a plain ACK).
-func radioIDFromAck(err error) (int, error) {
-	if err == nil {
-		return 0, nil
-	}
-	var oe *netlink.OpError
-	if errors.As(err, &oe) {
-		var en syscall.Errno
-		if errors.As(oe.Err, &en) {
-			if id := -int(en); id > 0 {
-				return id, nil
-			}
-		}
-	}
-	return 0, err
 }

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 package kmod
 
 import (
@@ -8,21 +10,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawClient is a client whose data descriptor is one end of a datagram
+// rawClient is a client whose data socket is one end of a datagram
 // socketpair; the other end is returned to read what Inject wrote.
 func rawClient(t testing.TB) (*Client, int) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tv := unix.NsecToTimeval(int64(dataRecvTimeout))
+	if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { unix.Close(fds[1]) })
-	c := &Client{family: testFamily, raw: &rawData{fd: fds[0]}}
-	t.Cleanup(func() { c.raw.close() })
+	c := &Client{family: testFamily, data: newDataPath(dataFD(fds[0]), dataFD(fds[0]).close)}
+	t.Cleanup(func() { c.data.close() })
 	return c, fds[1]
 }
 
-// TestRawInjectMatchesLibrary: the datagram Inject writes on the raw
-// descriptor is byte for byte the message the library path sends (same
+// TestRawInjectMatchesLibrary: the datagram Inject writes on the data
+// socket is byte for byte the message the library path sends (same
 // command, version, attributes), apart from the sequence number.
 func TestRawInjectMatchesLibrary(t *testing.T) {
 	c, peer := rawClient(t)
@@ -59,7 +65,7 @@ func TestRawInjectMatchesLibrary(t *testing.T) {
 			t.Fatalf("%d-byte frame: generic netlink payload differs from the library's", n)
 		}
 	}
-	c.raw.close()
+	c.data.close()
 	if err := c.Inject(3, make([]byte, 14)); err == nil {
 		t.Fatal("Inject after close: no error")
 	}
