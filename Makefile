@@ -76,6 +76,8 @@ lint:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./frames/
+	$(GO) test -run XXX -fuzz '^FuzzEAPOLKey$$' -fuzztime $(FUZZTIME) ./frames/rsn/
+	$(GO) test -run XXX -fuzz '^FuzzCCMPDecrypt$$' -fuzztime $(FUZZTIME) ./frames/rsn/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./medium/control/
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/

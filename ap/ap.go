@@ -2,6 +2,9 @@
 // probe requests, authenticates (open system) and associates stations, keeps
 // the station table, expires inactive stations, and relays data between the
 // medium and its host stack (the uplink: a TAP device or a kmod interface).
+// With a passphrase it runs a WPA2-PSK network: it is the authenticator of
+// the 4-way and group key handshakes and protects data with CCMP (see
+// rsn.go).
 //
 // Relay rules (the seed design, like a real AP's bridge):
 //   - unicast STA→another associated STA is sent back on the medium as a
@@ -27,6 +30,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -34,6 +39,7 @@ import (
 	"time"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/frames/rsn"
 	"github.com/vmedium/vmedium/medium"
 )
 
@@ -70,6 +76,21 @@ type Config struct {
 	DTIMPeriod        uint8         // default 2
 	Addr              frames.MAC    // the BSSID (normally the radio's own address)
 	MaxStations       int           // default and maximum 2007
+	// Passphrase makes the network WPA2-PSK (CCMP-128) with this
+	// passphrase (8..63 printable ASCII characters); "" = open network.
+	Passphrase string
+	// GroupRekey is the interval of group key handshakes (new GTK);
+	// default 1 hour, negative disables rekeying.
+	GroupRekey time.Duration
+	// EAPOLTimeout is how long to wait for a station's answer to an
+	// EAPOL-Key message before sending it again (default 1 s);
+	// EAPOLAttempts how many times to send it before deauthenticating
+	// the station (default 4).
+	EAPOLTimeout  time.Duration
+	EAPOLAttempts int
+	// Log receives handshake events (authorized, wrong passphrase,
+	// timeouts, rekeys); nil discards them.
+	Log *slog.Logger
 }
 
 func (c *Config) check() error {
@@ -103,6 +124,26 @@ func (c *Config) check() error {
 	if c.MaxStations < 0 || c.MaxStations > MaxAID {
 		return &medium.InvalidValueError{What: "max stations", Value: strconv.Itoa(c.MaxStations), Accepted: "1..2007 (0 = 2007)"}
 	}
+	if c.Passphrase != "" {
+		if err := rsn.CheckPassphrase(c.Passphrase); err != nil {
+			return &medium.InvalidValueError{What: "passphrase", Value: fmt.Sprintf("of %d characters", len(c.Passphrase)), Accepted: "8 to 63 printable ASCII characters (WPA2-PSK), or none for an open network"}
+		}
+	}
+	if c.GroupRekey == 0 {
+		c.GroupRekey = DefaultGroupRekey
+	}
+	if c.EAPOLTimeout == 0 {
+		c.EAPOLTimeout = DefaultEAPOLTimeout
+	}
+	if c.EAPOLTimeout < 0 {
+		return &medium.InvalidValueError{What: "EAPOL timeout", Value: c.EAPOLTimeout.String(), Accepted: "a positive duration (0 = 1 s)"}
+	}
+	if c.EAPOLAttempts == 0 {
+		c.EAPOLAttempts = DefaultEAPOLAttempts
+	}
+	if c.EAPOLAttempts < 0 {
+		return &medium.InvalidValueError{What: "EAPOL attempts", Value: strconv.Itoa(c.EAPOLAttempts), Accepted: "a positive count (0 = 4)"}
+	}
 	return nil
 }
 
@@ -126,6 +167,11 @@ type station struct {
 	addr  frames.MAC
 	aid   uint16
 	since time.Time
+
+	rsnIE []byte // the station's RSN element from its association request (WPA2)
+
+	ptk        atomic.Pointer[rsn.Key] // installed after message 4 (WPA2)
+	authorized atomic.Bool             // controlled port open (WPA2: 4-way handshake complete)
 
 	lastSeen                                                    atomic.Int64 // coarse clock (unix ns) of the last frame heard
 	signal                                                      atomic.Int32
@@ -162,14 +208,20 @@ type counters struct {
 	rxData, rxDataBytes, relayedUnicast, relayedGroup, up, upErrors  atomic.Uint64
 	fromStack, fromStackGroup, txFailed, unknownDest, malformed      atomic.Uint64
 	mgmtQueueFull, notForUs                                          atomic.Uint64
+	eapolRx, eapolTx, eapolUnexpected, handshakes, handshakeTimeouts atomic.Uint64
+	micFailures, unauthorized, ccmpNoKey, ccmpReplays, ccmpMICErrors atomic.Uint64
+	groupRekeys                                                      atomic.Uint64
 }
 
 // mgmtMsg is one unit of work for the AP's goroutine: a copied management
-// frame, or (frame nil) a class-3 frame seen from a non-associated station.
+// frame, an EAPOL frame from a station, or (both nil) a class-3 frame seen
+// from a non-associated station.
 type mgmtMsg struct {
-	frame  []byte
-	rx     medium.RxInfo
-	class3 frames.MAC
+	frame     []byte
+	rx        medium.RxInfo
+	class3    frames.MAC
+	eapol     []byte
+	eapolFrom frames.MAC
 }
 
 // AP is one access point. Create with New, Attach a radio, then Start.
@@ -183,6 +235,8 @@ type AP struct {
 	epoch  time.Time    // TSF zero
 	mgmt   chan mgmtMsg
 	staIEs []byte // rates for association responses
+	rsn    *apRSN // nil: open network
+	log    *slog.Logger
 
 	mu          sync.Mutex // guards the fields below and table replacement
 	authed      map[frames.MAC]time.Time
@@ -215,6 +269,17 @@ func New(cfg Config, up Uplink) (*AP, error) {
 		lastClass3: map[frames.MAC]time.Time{},
 	}
 	a.staIEs = frames.AppendRates(nil, frames.Rates24)
+	a.log = cfg.Log
+	if a.log == nil {
+		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Passphrase != "" {
+		r, err := newAPRSN(&a.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("new AP %s: %w", cfg.SSID, err)
+		}
+		a.rsn = r
+	}
 	a.tbl.Store(emptyTable)
 	a.clock.Store(time.Now().UnixNano())
 	return a, nil
@@ -294,11 +359,24 @@ func (a *AP) run(ctx context.Context) {
 	a.epoch = time.Now() // TSF 0 = first TBTT; only this goroutine writes it after Start
 	t := time.NewTicker(a.cfg.BeaconInterval)
 	defer t.Stop()
+	var rsnTick <-chan time.Time
+	if a.rsn != nil {
+		// Handshake retransmissions and rekeys need a finer clock than
+		// a (possibly long) beacon interval.
+		rt := time.NewTicker(min(a.cfg.EAPOLTimeout/4, 50*time.Millisecond))
+		defer rt.Stop()
+		rsnTick = rt.C
+		if a.cfg.GroupRekey > 0 {
+			a.rsn.rekeyAt = time.Now().Add(a.cfg.GroupRekey)
+		}
+	}
 	a.beacon(a.epoch)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-rsnTick:
+			a.rsnTick(now)
 		case now := <-t.C:
 			// Frames since the previous tick were stamped with the
 			// previous clock value: judge inactivity against it, so a
@@ -322,9 +400,24 @@ func (a *AP) tsf() uint64 { return uint64(time.Since(a.epoch) / time.Microsecond
 
 func (a *AP) intervalTU() uint16 { return uint16(a.cfg.BeaconInterval / TU) }
 
-// capability is what the AP announces: an open ESS with short preamble and
-// slot time (802.11g).
+// capability is what the AP announces: an ESS with short preamble and
+// slot time (802.11g), with Privacy when WPA2 is on (capab).
 const capability = frames.CapESS | frames.CapShortPreamble | frames.CapShortSlot
+
+func (a *AP) capab() uint16 {
+	if a.rsn != nil {
+		return capability | frames.CapPrivacy
+	}
+	return capability
+}
+
+// appendRSNIE appends the RSN element of a WPA2 network (nothing when open).
+func (a *AP) appendRSNIE(dst []byte) []byte {
+	if a.rsn == nil {
+		return dst
+	}
+	return append(dst, a.rsn.ie...)
+}
 
 // beacon sends one beacon: SSID, supported rates, DS parameter set, TIM,
 // extended supported rates (the standard's element order). Only called from
@@ -337,6 +430,7 @@ func (a *AP) beacon(now time.Time) {
 	e = frames.AppendDSParams(e, a.cfg.Channel)
 	e = frames.AppendTIM(e, a.dtimCounter, a.cfg.DTIMPeriod, 0, nil)
 	e = frames.AppendIE(e, frames.IEExtRates, frames.Rates24[8:])
+	e = a.appendRSNIE(e)
 	if a.dtimCounter == 0 {
 		a.dtimCounter = a.cfg.DTIMPeriod
 	}
@@ -350,7 +444,7 @@ func (a *AP) beacon(now time.Time) {
 	}
 	a.lastTBTT = k
 	tbtt := uint64(k) * uint64(a.cfg.BeaconInterval/time.Microsecond)
-	a.beaconBuf = frames.AppendBeacon(a.beaconBuf[:0], a.hdr(frames.Broadcast), tbtt, a.intervalTU(), capability, e)
+	a.beaconBuf = frames.AppendBeacon(a.beaconBuf[:0], a.hdr(frames.Broadcast), tbtt, a.intervalTU(), a.capab(), e)
 	r.Transmit(a.beaconBuf, medium.TxOptions{NoAck: true})
 	a.c.beacons.Add(1)
 }
@@ -359,7 +453,8 @@ func (a *AP) probeIEs(dst []byte) []byte {
 	dst = frames.AppendSSID(dst, a.cfg.SSID)
 	dst = frames.AppendIE(dst, frames.IESupportedRates, frames.Rates24[:8])
 	dst = frames.AppendDSParams(dst, a.cfg.Channel)
-	return frames.AppendIE(dst, frames.IEExtRates, frames.Rates24[8:])
+	dst = frames.AppendIE(dst, frames.IEExtRates, frames.Rates24[8:])
+	return a.appendRSNIE(dst)
 }
 
 // expire deauthenticates stations silent for longer than the inactivity
@@ -494,6 +589,10 @@ func (a *AP) Deauth(sta frames.MAC, reason uint16) bool {
 }
 
 func (a *AP) handleMgmt(m mgmtMsg) {
+	if m.eapol != nil {
+		a.handleEAPOL(m.eapolFrom, m.eapol)
+		return
+	}
 	if m.frame == nil {
 		a.handleClass3(m.class3)
 		return
@@ -541,7 +640,7 @@ func (a *AP) handleProbe(f frames.Frame, sa frames.MAC) {
 	}
 	var ies [128]byte
 	var b [256]byte
-	frm := frames.AppendProbeResponse(b[:0], a.hdr(sa), a.tsf(), a.intervalTU(), capability, a.probeIEs(ies[:0]))
+	frm := frames.AppendProbeResponse(b[:0], a.hdr(sa), a.tsf(), a.intervalTU(), a.capab(), a.probeIEs(ies[:0]))
 	a.sendMgmt(frm, false)
 	a.c.probeResp.Add(1)
 }
@@ -597,15 +696,24 @@ func (a *AP) handleAssoc(f frames.Frame, sa frames.MAC, rx medium.RxInfo) {
 	}
 	status := frames.StatusSuccess
 	var aid uint16
+	var staRSN []byte
+	if a.rsn != nil {
+		staRSN, status = a.checkRSNIE(ies)
+	}
 	if ssid, ok := frames.FindIE(ies, frames.IESSID); !ok || string(ssid) != a.cfg.SSID {
 		status = frames.StatusUnspecified
+	} else if status != frames.StatusSuccess {
+		// refused for its RSN element
 	} else if cur != nil {
 		aid = cur.aid // reassociation keeps the AID
 	} else if aid = a.freeAIDLocked(); aid == 0 {
 		status = frames.StatusAPUnableToHandleSTA
 	}
-	if status == frames.StatusSuccess && cur == nil {
-		st := &station{addr: sa, aid: aid, since: time.Now()}
+	var newSt *station
+	if status == frames.StatusSuccess && (cur == nil || a.rsn != nil) {
+		// With WPA2 a reassociation starts over with new keys.
+		st := &station{addr: sa, aid: aid, since: time.Now(), rsnIE: staRSN}
+		newSt = st
 		st.lastSeen.Store(time.Now().UnixNano())
 		st.signal.Store(rx.SignalDBm)
 		delete(a.authed, sa)
@@ -618,13 +726,16 @@ func (a *AP) handleAssoc(f frames.Frame, sa frames.MAC, rx medium.RxInfo) {
 		a.c.assocRejected.Add(1)
 	}
 	var b [64]byte
-	frm := frames.AppendAssocResponse(b[:0], a.hdr(sa), capability, status, aid, a.staIEs)
+	frm := frames.AppendAssocResponse(b[:0], a.hdr(sa), a.capab(), status, aid, a.staIEs)
 	if f.Subtype() == frames.SubtypeReassocReq {
 		// Same body as an association response; only the subtype differs
 		// and the codec builds the association one.
 		frm[0] = frames.SubtypeReassocResp<<4 | frames.TypeMgmt<<2
 	}
 	a.sendMgmt(frm, false)
+	if newSt != nil && a.rsn != nil {
+		a.startHandshake(newSt)
+	}
 }
 
 // handleClass3 deauthenticates a station that sent data without being
@@ -711,6 +822,16 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 	if f.Subtype()&0x4 != 0 {
 		return // null function: keepalive only
 	}
+	if a.rsn != nil {
+		var bp *[bufSize]byte
+		var ok bool
+		if f, bp, ok = a.rsnReceive(f, st); !ok {
+			return
+		}
+		if bp != nil {
+			defer bufPool.Put(bp)
+		}
+	}
 	a.c.rxData.Add(1)
 	a.c.rxDataBytes.Add(uint64(f.Len()))
 	da := f.Addr3()
@@ -747,6 +868,19 @@ func (a *AP) relay(f frames.Frame, da, src frames.MAC, dst *station) {
 	copy(b[10:16], a.cfg.Addr[:])
 	copy(b[16:22], src[:])
 	binary.LittleEndian.PutUint16(b[22:], a.nextSeq()<<4)
+	if a.rsn != nil {
+		k, ok := a.txKey(dst)
+		if !ok {
+			bufPool.Put(bp)
+			return
+		}
+		var err error
+		if b, err = k.Encrypt(b); err != nil {
+			bufPool.Put(bp)
+			a.c.malformed.Add(1)
+			return
+		}
+	}
 	res := r.Transmit(b, medium.TxOptions{NoAck: dst == nil, MaxAttempts: dataAttempts})
 	bufPool.Put(bp)
 	if dst == nil {
@@ -816,6 +950,15 @@ func (a *AP) SendEthernet(eth []byte) error {
 		a.c.malformed.Add(1)
 		return fmt.Errorf("ap %s: %w", a.cfg.SSID, err)
 	}
+	if a.rsn != nil {
+		k, ok := a.txKey(dst)
+		if !ok {
+			return ErrNotAuthorized
+		}
+		if frm, err = k.Encrypt(frm); err != nil {
+			return fmt.Errorf("ap %s: %w", a.cfg.SSID, err)
+		}
+	}
 	res := r.Transmit(frm, medium.TxOptions{NoAck: dst == nil, MaxAttempts: dataAttempts})
 	if dst == nil {
 		a.c.fromStackGroup.Add(1)
@@ -873,6 +1016,11 @@ func (a *AP) Counters() map[string]uint64 {
 		"tx_failed": c.txFailed.Load(), "unknown_destination": c.unknownDest.Load(),
 		"malformed": c.malformed.Load(), "mgmt_queue_full": c.mgmtQueueFull.Load(),
 		"not_for_us": c.notForUs.Load(),
+		"eapol_rx":   c.eapolRx.Load(), "eapol_tx": c.eapolTx.Load(), "eapol_unexpected": c.eapolUnexpected.Load(),
+		"handshakes_completed": c.handshakes.Load(), "handshake_timeouts": c.handshakeTimeouts.Load(),
+		"mic_failures": c.micFailures.Load(), "unauthorized_dropped": c.unauthorized.Load(),
+		"ccmp_no_key": c.ccmpNoKey.Load(), "ccmp_replays": c.ccmpReplays.Load(), "ccmp_mic_errors": c.ccmpMICErrors.Load(),
+		"group_rekeys": c.groupRekeys.Load(),
 	}
 }
 
@@ -885,9 +1033,18 @@ func (a *AP) MACStatus() medium.MACStatus {
 	}
 	a.mu.Unlock()
 	t := a.tbl.Load()
-	st := medium.MACStatus{Role: "ap", State: state, SSID: a.cfg.SSID, BSSID: a.cfg.Addr.String(), Counters: a.Counters()}
+	st := medium.MACStatus{Role: "ap", State: state, SSID: a.cfg.SSID, BSSID: a.cfg.Addr.String(), Cipher: a.Cipher(), Counters: a.Counters()}
 	for _, s := range t.list {
 		st.Stations = append(st.Stations, s.addr.String())
 	}
 	return st
+}
+
+// Cipher names the network's data protection for `vmctl radios`: "CCMP"
+// (WPA2-PSK) or "none" (open).
+func (a *AP) Cipher() string {
+	if a.rsn != nil {
+		return "CCMP"
+	}
+	return "none"
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/frames/rsn"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/mactest"
 )
@@ -22,6 +23,14 @@ func FuzzMACDeliver(f *testing.F) {
 	eth := mactest.Eth(sta2, me, []byte("payload"))
 	toDS, _ := frames.EthernetToData(nil, frames.DataHeader{ToDS: true, Addr1: apAddr, Addr2: sta1, Addr3: sta2}, eth)
 	fromDS, _ := frames.EthernetToData(nil, frames.DataHeader{FromDS: true, Addr1: sta1, Addr2: apAddr, Addr3: me}, eth)
+	// WPA2: EAPOL-Key messages in data frames, a protected data frame.
+	m1 := (&rsn.EAPOLKey{Info: rsn.KeyDescriptorV2 | rsn.KeyInfoPairwise | rsn.KeyInfoAck, KeyLen: 16, ReplayCounter: 9}).Append(nil)
+	m2 := (&rsn.EAPOLKey{Info: rsn.KeyDescriptorV2 | rsn.KeyInfoPairwise | rsn.KeyInfoMIC, ReplayCounter: 1, Data: rsn.WPA2PSK().AppendIE(nil)}).Append(nil)
+	eapolToSTA := rsn.AppendEAPOLData(nil, frames.DataHeader{FromDS: true, Addr1: sta1, Addr2: apAddr, Addr3: apAddr}, m1)
+	eapolToAP := rsn.AppendEAPOLData(nil, frames.DataHeader{ToDS: true, Addr1: apAddr, Addr2: sta1, Addr3: apAddr}, m2)
+	k, _ := rsn.NewKey(make([]byte, 16), 0)
+	protected, _ := k.Encrypt(append(make([]byte, 0, len(toDS)+rsn.CCMPOverhead), toDS...))
+	rsnIEs := rsn.WPA2PSK().AppendIE(append([]byte(nil), ies...))
 	for _, seed := range [][]byte{
 		frames.AppendBeacon(nil, frames.MgmtHeader{DA: frames.Broadcast, SA: apAddr, BSSID: apAddr}, 1, 100, 1, ies),
 		frames.AppendProbeRequest(nil, frames.MgmtHeader{DA: frames.Broadcast, SA: me, BSSID: frames.Broadcast}, ies),
@@ -32,7 +41,9 @@ func FuzzMACDeliver(f *testing.F) {
 		frames.AppendAssocResponse(nil, toSTA, 1, 0, 1, ies),
 		frames.AppendDeauth(nil, toSTA, 3),
 		frames.AppendDisassoc(nil, h, 8),
-		toDS, fromDS,
+		toDS, fromDS, eapolToSTA, eapolToAP, protected,
+		frames.AppendBeacon(nil, frames.MgmtHeader{DA: frames.Broadcast, SA: apAddr, BSSID: apAddr}, 1, 100, 0x11, rsnIEs),
+		frames.AppendAssocRequest(nil, h, 0x11, 10, rsnIEs),
 		nil, {0x08}, {0xb0, 0, 0, 0},
 	} {
 		f.Add(seed, int8(-50))
@@ -44,6 +55,10 @@ func FuzzMACDeliver(f *testing.F) {
 	m := medium.New(medium.Options{Seed: 1})
 	a, _ := startAP(f, m, ap.Config{}, &mactest.Recorder{})
 	s := startSTA(f, m, "vw1", staConfig(sta1), &mactest.Recorder{})
+	// The same on a WPA2 network: handshakes and CCMP take the input too.
+	mw := medium.New(medium.Options{Seed: 1})
+	aw, _ := startAP(f, mw, wpaAP(ap.Config{}), &mactest.Recorder{})
+	sw := startSTA(f, mw, "vw1", wpaSTA(sta1, labPass), &mactest.Recorder{})
 	f.Fuzz(func(t *testing.T, b []byte, signal int8) {
 		rx := medium.RxInfo{SignalDBm: int32(signal), FreqMHz: frames.ChannelToFreq(6)}
 		if err := a.Deliver(b, rx); err != nil {
@@ -51,6 +66,12 @@ func FuzzMACDeliver(f *testing.F) {
 		}
 		if err := s.Deliver(b, rx); err != nil {
 			t.Fatalf("STA Deliver(% x) = %v", b, err)
+		}
+		if err := aw.Deliver(b, rx); err != nil {
+			t.Fatalf("WPA2 AP Deliver(% x) = %v", b, err)
+		}
+		if err := sw.Deliver(b, rx); err != nil {
+			t.Fatalf("WPA2 STA Deliver(% x) = %v", b, err)
 		}
 		_ = a.Stations()
 		_ = s.MACStatus()

@@ -64,6 +64,7 @@ type MACStatus struct {
 	BSSID     string   `json:"bssid,omitempty"`
 	SignalDBm *int32   `json:"signal_dbm,omitempty"`
 	AID       uint16   `json:"aid,omitempty"`
+	Cipher    string   `json:"cipher,omitempty"`   // data protection: "CCMP" (WPA2), "none" (open)
 	Stations  []string `json:"stations,omitempty"` // an AP's associated stations
 	// FreqMHz is the channel the MAC operates on, when the radio itself
 	// hears every frequency (hwsim: the backend filters per frame).

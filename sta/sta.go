@@ -5,7 +5,9 @@
 // disassociation or beacon loss. The same code serves TAP radios (uplink =
 // TAP device) and, as FullMAC "firmware", the kmod radios (uplink = netlink;
 // Scan, Connect, Disconnect, Link and the OnEvent callback map onto
-// cfg80211's scan, connect and get_station operations).
+// cfg80211's scan, connect and get_station operations). With a passphrase
+// it joins WPA2-PSK networks: it is the supplicant of the 4-way and group
+// key handshakes and protects data with CCMP (see rsn.go).
 //
 // The data path (SendEthernet, Deliver of data frames) is synchronous and
 // allocation free: it reads the association from an atomic pointer, converts
@@ -18,6 +20,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -25,6 +29,7 @@ import (
 	"time"
 
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/frames/rsn"
 	"github.com/vmedium/vmedium/medium"
 )
 
@@ -42,6 +47,7 @@ const (
 	DefaultMgmtAttempts      = 3
 	DefaultRetryDelay        = 250 * time.Millisecond
 	DefaultKeepAlive         = 30 * time.Second
+	DefaultHandshakeTimeout  = 5 * time.Second
 )
 
 // mgmtAttempts / dataAttempts: how many times the medium may send a unicast
@@ -80,6 +86,16 @@ type Config struct {
 	// Connect and Disconnect, but not Close (Close waits for that
 	// goroutine).
 	OnEvent func(Event)
+	// Passphrase makes the station join WPA2-PSK (CCMP-128) networks
+	// with this passphrase; "" = open networks only.
+	Passphrase string
+	// HandshakeTimeout is how long the 4-way handshake may take after
+	// association before the station gives up (default 5 s; a wrong
+	// passphrase shows this way: the AP never sends message 3).
+	HandshakeTimeout time.Duration
+	// Log receives handshake events (authorized, failures, rekeys); nil
+	// discards them.
+	Log *slog.Logger
 }
 
 func (c *Config) check() error {
@@ -106,6 +122,7 @@ func (c *Config) check() error {
 		def(&c.ScanDwell, DefaultScanDwell, "scan dwell"),
 		def(&c.MgmtTimeout, DefaultMgmtTimeout, "management timeout"),
 		def(&c.RetryDelay, DefaultRetryDelay, "retry delay"),
+		def(&c.HandshakeTimeout, DefaultHandshakeTimeout, "handshake timeout"),
 	} {
 		if e != nil {
 			return e
@@ -120,6 +137,11 @@ func (c *Config) check() error {
 	if c.MgmtAttempts < 0 {
 		return &medium.InvalidValueError{What: "management attempts", Value: strconv.Itoa(c.MgmtAttempts), Accepted: "a positive count (0 = 3)"}
 	}
+	if c.Passphrase != "" {
+		if err := rsn.CheckPassphrase(c.Passphrase); err != nil {
+			return &medium.InvalidValueError{What: "passphrase", Value: fmt.Sprintf("of %d characters", len(c.Passphrase)), Accepted: "8 to 63 printable ASCII characters (WPA2-PSK), or none for open networks"}
+		}
+	}
 	return nil
 }
 
@@ -132,9 +154,12 @@ const (
 	Authenticating
 	Associating
 	Associated
+	// Handshaking: associated with a WPA2 network, 4-way handshake in
+	// progress (data does not pass yet).
+	Handshaking
 )
 
-var stateNames = [...]string{"idle", "scanning", "authenticating", "associating", "associated"}
+var stateNames = [...]string{"idle", "scanning", "authenticating", "associating", "associated", "4-way-handshake"}
 
 // String returns the state's name as shown by `vmctl radios`.
 func (s State) String() string {
@@ -148,10 +173,12 @@ func (s State) String() string {
 type EventType int
 
 const (
-	// EventConnected: association succeeded.
+	// EventConnected: association succeeded (and, on a WPA2 network,
+	// the 4-way handshake completed).
 	EventConnected EventType = iota
-	// EventConnectFailed: a connection round failed (no BSS, timeout or
-	// refusal); the station keeps trying until Disconnect.
+	// EventConnectFailed: a connection round failed (no BSS, timeout,
+	// refusal or a failed 4-way handshake: Reason is then
+	// rsn.Reason4WayTimeout); the station keeps trying until Disconnect.
 	EventConnectFailed
 	// EventDisconnected: an association ended.
 	EventDisconnected
@@ -185,6 +212,9 @@ type BSS struct {
 	BeaconIntervalTU uint16     `json:"beacon_interval_tu"`
 	Capability       uint16     `json:"capability"`
 	LastSeen         time.Time  `json:"last_seen"`
+	// RSN is the BSS's RSN element (ID and length included), nil for an
+	// open network.
+	RSN []byte `json:"-"`
 }
 
 // LinkInfo describes the current association (kmod's get_station, `iw
@@ -222,6 +252,7 @@ type association struct {
 	aid     uint16
 	channel uint8
 	since   time.Time
+	rsn     *assocRSN // nil: open network
 }
 
 type counters struct {
@@ -229,6 +260,8 @@ type counters struct {
 	rxPackets, rxBytes, rxOwnEcho, rxNotAssoc, rxOtherBSS, upErrors        atomic.Uint64
 	beaconLoss, deauthRecv, disassocRecv, connects, connectFail, scans     atomic.Uint64
 	malformed, mgmtQueueFull, authTimeouts, assocTimeouts, keepaliveFrames atomic.Uint64
+	eapolRx, eapolTx, eapolUnexpected, micFailures, handshakeFailures      atomic.Uint64
+	unauthorized, ccmpNoKey, ccmpReplays, ccmpMICErrors, groupRekeys       atomic.Uint64
 }
 
 // STA is one station. Create with New, Attach a radio, then Start.
@@ -238,14 +271,20 @@ type STA struct {
 	radio atomic.Pointer[medium.Radio]
 	seq   atomic.Uint32
 	assoc atomic.Pointer[association]
-	state atomic.Int32
+	// joining is the BSSID being associated with: its EAPOL message 1
+	// may arrive before the association response is processed.
+	joining atomic.Pointer[frames.MAC]
+	state   atomic.Int32
 
 	lastBeacon atomic.Int64 // unix ns of the last beacon from our BSS
 	signal     atomic.Int32 // of the last beacon from our BSS
 
-	mgmt    chan []byte   // copied management frames for the MAC goroutine
-	wake    chan struct{} // Connect/Disconnect happened (cap 1)
-	scanSem chan struct{} // one scan at a time (cap 1)
+	mgmt    chan []byte // copied management frames for the MAC goroutine
+	eapol   chan []byte // copied EAPOL frames from the AP for the MAC goroutine
+	log     *slog.Logger
+	pmks    map[string][]byte // PSK per SSID (MAC goroutine)
+	wake    chan struct{}     // Connect/Disconnect happened (cap 1)
+	scanSem chan struct{}     // one scan at a time (cap 1)
 
 	mu      sync.Mutex // guards the fields below
 	target  string
@@ -269,10 +308,17 @@ func New(cfg Config, up Uplink) (*STA, error) {
 	if up == nil {
 		return nil, fmt.Errorf("new station %s: nil uplink", cfg.Addr)
 	}
+	lg := cfg.Log
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	return &STA{
 		cfg:     cfg,
 		up:      up,
 		target:  cfg.SSID,
+		log:     lg,
+		pmks:    map[string][]byte{},
+		eapol:   make(chan []byte, 16),
 		mgmt:    make(chan []byte, 64),
 		wake:    make(chan struct{}, 1),
 		scanSem: make(chan struct{}, 1),
@@ -384,11 +430,19 @@ func (s *STA) BSSID() (frames.MAC, bool) {
 	return frames.MAC{}, false
 }
 
-// WaitAssociated blocks until the station is associated or ctx ends.
+// connectedNow reports an association whose data path is open: associated
+// and, on a WPA2 network, authorized by the 4-way handshake.
+func (s *STA) connectedNow() bool {
+	a := s.assoc.Load()
+	return a != nil && (a.rsn == nil || a.rsn.authorized.Load())
+}
+
+// WaitAssociated blocks until the station is associated (and, on a WPA2
+// network, authorized) or ctx ends.
 func (s *STA) WaitAssociated(ctx context.Context) error {
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
-	for s.assoc.Load() == nil {
+	for !s.connectedNow() {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("station %s: wait for association (state %s): %w", s.cfg.Addr, s.State(), ctx.Err())
@@ -424,6 +478,7 @@ func (s *STA) run(ctx context.Context) {
 		if err != nil || s.changed(gen) {
 			continue
 		}
+		list = s.joinable(list)
 		if len(list) == 0 {
 			s.c.connectFail.Add(1)
 			s.emit(Event{Type: EventConnectFailed, SSID: ssid, Status: frames.StatusAuthTimeout})
@@ -440,9 +495,22 @@ func (s *STA) run(ctx context.Context) {
 			}
 			continue
 		}
-		s.connected(ctx, gen, bss, aid)
+		if !s.connected(ctx, gen, bss, aid) {
+			s.pause(ctx, gen) // failed 4-way handshake: do not hammer the AP
+		}
 	}
 	s.setState(Idle)
+}
+
+// joinable keeps the BSSs whose security the station speaks.
+func (s *STA) joinable(list []BSS) []BSS {
+	out := list[:0]
+	for _, b := range list {
+		if s.securityMatches(b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // pause waits RetryDelay, or less if the target changes.
@@ -497,6 +565,7 @@ func (s *STA) drainMgmt() {
 	for {
 		select {
 		case <-s.mgmt:
+		case <-s.eapol:
 		default:
 			return
 		}
@@ -570,11 +639,18 @@ func (s *STA) join(ctx context.Context, gen uint64, bss BSS) (aid, status uint16
 	}
 
 	s.setState(Associating)
-	var ies [64]byte
+	if s.cfg.Passphrase != "" {
+		s.joining.Store(&bss.BSSID)
+		defer s.joining.Store(nil)
+	}
+	var ies [96]byte
 	e := frames.AppendSSID(ies[:0], bss.SSID)
 	e = frames.AppendRates(e, frames.Rates24)
+	if s.cfg.Passphrase != "" {
+		e = rsn.WPA2PSK().AppendIE(e)
+	}
 	for i := 0; i < s.cfg.MgmtAttempts; i++ {
-		var b [96]byte
+		var b [160]byte
 		if !s.sendMgmt(frames.AppendAssocRequest(b[:0], s.hdr(bss.BSSID), staCapability, 10, e)).Acked {
 			s.c.assocTimeouts.Add(1)
 			continue
@@ -610,15 +686,37 @@ func (s *STA) sendDeauth(bssid frames.MAC, reason uint16) {
 	s.sendMgmt(frames.AppendDeauth(b[:0], s.hdr(bssid), reason))
 }
 
-// connected runs while associated; it returns when the association ends.
-func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) {
+// connected runs while associated; it returns when the association ends,
+// false when it ended with a failed 4-way handshake.
+func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bool {
 	a := &association{bssid: bss.BSSID, ssid: bss.SSID, aid: aid, channel: bss.Channel, since: time.Now()}
+	var hsTimeout <-chan time.Time
+	if s.cfg.Passphrase != "" {
+		pmk, err := s.pmk(bss.SSID)
+		if err != nil {
+			s.log.Error("cannot derive the PSK", "ssid", bss.SSID, "err", err)
+			s.sendDeauth(a.bssid, frames.ReasonDeauthLeaving)
+			return false
+		}
+		a.rsn = &assocRSN{sup: rsn.Supplicant{PMK: pmk, AA: bss.BSSID, SPA: s.cfg.Addr,
+			STAIE: rsn.WPA2PSK().AppendIE(nil), APIE: bss.RSN}}
+		ht := time.NewTimer(s.cfg.HandshakeTimeout)
+		defer ht.Stop()
+		hsTimeout = ht.C
+	}
 	s.lastBeacon.Store(time.Now().UnixNano())
 	s.signal.Store(bss.SignalDBm)
 	s.assoc.Store(a)
-	s.setState(Associated)
-	s.c.connects.Add(1)
-	s.emit(Event{Type: EventConnected, SSID: a.ssid, BSSID: a.bssid, AID: aid, SignalDBm: bss.SignalDBm})
+	authorized := func() {
+		s.setState(Associated)
+		s.c.connects.Add(1)
+		s.emit(Event{Type: EventConnected, SSID: a.ssid, BSSID: a.bssid, AID: aid, SignalDBm: bss.SignalDBm})
+	}
+	if a.rsn == nil {
+		authorized()
+	} else {
+		s.setState(Handshaking)
+	}
 
 	leave := func(reason uint16, locally bool, send bool) {
 		s.assoc.Store(nil)
@@ -626,7 +724,16 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) {
 		if send {
 			s.sendDeauth(a.bssid, reason)
 		}
+		if a.rsn != nil && !a.rsn.authorized.Load() {
+			s.c.connectFail.Add(1)
+			s.emit(Event{Type: EventConnectFailed, SSID: a.ssid, BSSID: a.bssid, Status: frames.StatusUnspecified, Reason: reason})
+			return
+		}
 		s.emit(Event{Type: EventDisconnected, SSID: a.ssid, BSSID: a.bssid, Reason: reason, Locally: locally})
+	}
+	handshakeFailed := func(why string) {
+		s.c.handshakeFailures.Add(1)
+		s.log.Warn("4-way handshake failed: wrong passphrase?", "ssid", a.ssid, "bssid", a.bssid.String(), "why", why)
 	}
 
 	// Like mac80211 (IEEE80211_BEACON_LOSS_COUNT), never declare loss
@@ -645,11 +752,22 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) {
 		select {
 		case <-ctx.Done():
 			leave(frames.ReasonDeauthLeaving, true, true)
-			return
+			return true
 		case <-s.wake:
 			if s.changed(gen) {
 				leave(frames.ReasonDeauthLeaving, true, true)
-				return
+				return true
+			}
+		case <-hsTimeout:
+			if !a.rsn.authorized.Load() {
+				handshakeFailed("no message 3 from the AP within " + s.cfg.HandshakeTimeout.String())
+				leave(rsn.Reason4WayTimeout, true, true)
+				return false
+			}
+		case p := <-s.eapol:
+			if s.handleEAPOL(a, p) {
+				s.log.Info("4-way handshake complete: authorized", "ssid", a.ssid, "bssid", a.bssid.String(), "cipher", "CCMP")
+				authorized()
 			}
 		case b := <-s.mgmt:
 			f, err := frames.Parse(b)
@@ -670,8 +788,13 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) {
 			} else {
 				s.c.disassocRecv.Add(1)
 			}
+			if a.rsn != nil && !a.rsn.authorized.Load() {
+				handshakeFailed(fmt.Sprintf("the AP ended the association (reason %d) before the handshake completed", reason))
+				leave(reason, false, false)
+				return false
+			}
 			leave(reason, false, false)
-			return
+			return true
 		case now := <-check.C:
 			if now.Sub(time.Unix(0, s.lastBeacon.Load())) <= lossTimeout {
 				probed = time.Time{}
@@ -688,7 +811,7 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) {
 			if now.Sub(probed) >= lossTimeout/4 {
 				s.c.beaconLoss.Add(1)
 				leave(frames.ReasonInactivity, true, true)
-				return
+				return true
 			}
 		case <-keep:
 			s.sendNull(a.bssid)
@@ -817,6 +940,13 @@ func (s *STA) recordBSS(f frames.Frame, rx medium.RxInfo) {
 	}
 	e.Channel, e.FreqMHz, e.SignalDBm = ch, frames.ChannelToFreq(ch), rx.SignalDBm
 	e.BeaconIntervalTU, e.Capability, e.LastSeen = interval, capab, now
+	if ie, ok := frames.FindIE(ies, rsn.IERSN); ok {
+		if len(e.RSN) != len(ie)+2 || string(e.RSN[2:]) != string(ie) {
+			e.RSN = append([]byte{rsn.IERSN, byte(len(ie))}, ie...)
+		}
+	} else {
+		e.RSN = nil
+	}
 	s.bssMu.Unlock()
 }
 
@@ -868,6 +998,12 @@ var bufPool = sync.Pool{New: func() any { return new([bufSize]byte) }}
 func (s *STA) deliverData(f frames.Frame) {
 	a := s.assoc.Load()
 	if a == nil {
+		if j := s.joining.Load(); j != nil && f.Addr2() == *j && f.Addr1() == s.cfg.Addr {
+			if payload, ok := rsn.EAPOLPayload(f); ok {
+				s.queueEAPOL(payload)
+				return
+			}
+		}
 		s.c.rxNotAssoc.Add(1)
 		return
 	}
@@ -886,6 +1022,16 @@ func (s *STA) deliverData(f frames.Frame) {
 	}
 	if f.Subtype()&0x4 != 0 {
 		return // null function
+	}
+	if a.rsn != nil {
+		var pbp *[bufSize]byte
+		var ok bool
+		if f, pbp, ok = s.rsnReceive(f, a.rsn); !ok {
+			return
+		}
+		if pbp != nil {
+			defer bufPool.Put(pbp)
+		}
 	}
 	bp := bufPool.Get().(*[bufSize]byte)
 	eth, err := frames.DataToEthernet(bp[:0], f)
@@ -920,12 +1066,21 @@ func (s *STA) SendEthernet(eth []byte) error {
 		s.c.txForeign.Add(1)
 		return ErrForeignSource
 	}
+	if a.rsn != nil && !a.rsn.authorized.Load() {
+		s.c.unauthorized.Add(1)
+		return ErrNotAuthorized
+	}
 	bp := bufPool.Get().(*[bufSize]byte)
 	defer bufPool.Put(bp)
 	frm, err := frames.EthernetToData(bp[:0], frames.DataHeader{ToDS: true, Addr1: a.bssid, Addr2: s.cfg.Addr, Addr3: frames.MAC(eth[0:6]), Seq: s.nextSeq()}, eth)
 	if err != nil {
 		s.c.malformed.Add(1)
 		return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
+	}
+	if a.rsn != nil {
+		if frm, err = a.rsn.ptk.Load().Encrypt(frm); err != nil {
+			return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
+		}
 	}
 	res := s.radio.Load().Transmit(frm, medium.TxOptions{MaxAttempts: dataAttempts})
 	if res.Attempts > 1 {
@@ -967,6 +1122,10 @@ func (s *STA) Counters() map[string]uint64 {
 		"connects": c.connects.Load(), "connect_failures": c.connectFail.Load(), "scans": c.scans.Load(),
 		"malformed": c.malformed.Load(), "mgmt_queue_full": c.mgmtQueueFull.Load(),
 		"auth_timeouts": c.authTimeouts.Load(), "assoc_timeouts": c.assocTimeouts.Load(), "keepalives": c.keepaliveFrames.Load(),
+		"eapol_rx": c.eapolRx.Load(), "eapol_tx": c.eapolTx.Load(), "eapol_unexpected": c.eapolUnexpected.Load(),
+		"mic_failures": c.micFailures.Load(), "handshake_failures": c.handshakeFailures.Load(),
+		"unauthorized_dropped": c.unauthorized.Load(), "ccmp_no_key": c.ccmpNoKey.Load(),
+		"ccmp_replays": c.ccmpReplays.Load(), "ccmp_mic_errors": c.ccmpMICErrors.Load(), "group_rekeys": c.groupRekeys.Load(),
 	}
 }
 
@@ -974,6 +1133,13 @@ func (s *STA) Counters() map[string]uint64 {
 func (s *STA) MACStatus() medium.MACStatus {
 	st := medium.MACStatus{Role: "sta", State: s.State().String(), Counters: s.Counters()}
 	if a := s.assoc.Load(); a != nil {
+		st.Cipher = "none"
+		if a.rsn != nil {
+			st.Cipher = ""
+			if a.rsn.authorized.Load() {
+				st.Cipher = "CCMP"
+			}
+		}
 		sig := s.signal.Load()
 		st.SSID, st.BSSID, st.AID, st.SignalDBm = a.ssid, a.bssid.String(), a.aid, &sig
 	} else {

@@ -37,14 +37,19 @@ const (
 
 // Config is a lab topology, as read from YAML (see examples/).
 type Config struct {
-	// Passphrase is the WPA2 passphrase used by the hwsim backend's
-	// hostapd/wpa_supplicant ("" = open network). The userspace MACs of
-	// the tap backend run open networks and ignore it.
+	// Passphrase is the WPA2-PSK passphrase of the lab's networks ("" =
+	// open networks): hostapd/wpa_supplicant use it on hwsim radios, the
+	// Go AP and STA on tap radios.
 	Passphrase string        `yaml:"passphrase,omitempty"`
 	MTU        int           `yaml:"mtu,omitempty"` // 0 = DefaultMTU
 	Radios     []RadioConfig `yaml:"radios"`
 	Links      []LinkConfig  `yaml:"links,omitempty"`
 	Deny       []DenyConfig  `yaml:"deny,omitempty"`
+
+	// Security is "wpa2-psk" or "open"; "" = wpa2-psk when a passphrase
+	// is set, open otherwise. `security: open` keeps the passphrase but
+	// runs open networks.
+	Security string `yaml:"security,omitempty"`
 }
 
 // RadioConfig is one radio and its interface.
@@ -63,6 +68,27 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
+	// Passphrase overrides the lab's passphrase for this radio (an
+	// AP's network, or what a station tries: a wrong one keeps it out).
+	Passphrase string `yaml:"passphrase,omitempty"`
+}
+
+// Security modes of Config.Security.
+const (
+	SecurityWPA2PSK = "wpa2-psk"
+	SecurityOpen    = "open"
+)
+
+// RadioPassphrase returns the WPA2 passphrase radio i uses, "" when the
+// lab runs open networks.
+func (c *Config) RadioPassphrase(i int) string {
+	if c.Security == SecurityOpen {
+		return ""
+	}
+	if p := c.Radios[i].Passphrase; p != "" {
+		return p
+	}
+	return c.Passphrase
 }
 
 // LinkConfig sets an explicit signal and/or loss for the ordered pair src→dst.
@@ -221,6 +247,15 @@ func (c *Config) Validate() error {
 	if c.Passphrase != "" && (len(c.Passphrase) < 8 || len(c.Passphrase) > 63) {
 		return bad("passphrase", "invalid passphrase of %d characters: accepted is 8 to 63 characters (WPA2), or none for an open network", len(c.Passphrase))
 	}
+	switch c.Security {
+	case "", SecurityOpen:
+	case SecurityWPA2PSK:
+		if c.Passphrase == "" {
+			return bad("security", "security %s needs a passphrase: accepted is `passphrase:` of 8 to 63 characters, or security: open", c.Security)
+		}
+	default:
+		return bad("security", "invalid security %q: accepted is wpa2-psk or open", c.Security)
+	}
 	if len(c.Radios) == 0 {
 		return bad("radios", "no radios: accepted is a list with at least one radio")
 	}
@@ -276,6 +311,9 @@ func (c *Config) Validate() error {
 		}
 		if r.TxPower != nil && (math.IsNaN(*r.TxPower) || *r.TxPower < -20 || *r.TxPower > 40) {
 			return bad(p+".tx_power", "%s: invalid tx_power %g: accepted is -20 to 40 dBm", who, *r.TxPower)
+		}
+		if r.Passphrase != "" && (len(r.Passphrase) < 8 || len(r.Passphrase) > 63) {
+			return bad(p+".passphrase", "%s: invalid passphrase of %d characters: accepted is 8 to 63 characters (WPA2)", who, len(r.Passphrase))
 		}
 	}
 	// Every station must have an AP offering its SSID on its channel, or

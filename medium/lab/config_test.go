@@ -80,6 +80,9 @@ func TestConfigErrors(t *testing.T) {
 		{"sta other channel", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 1}\n", []string{"no AP offers it"}},
 		{"mtu", "mtu: 9000\n" + head, []string{"t.yaml:1:", "9000", "68 to 2304"}},
 		{"passphrase", "passphrase: short\n" + head, []string{"8 to 63"}},
+		{"security", "security: wep\n" + head, []string{"t.yaml:1:", `"wep"`, "wpa2-psk or open"}},
+		{"security without passphrase", "security: wpa2-psk\n" + head, []string{"needs a passphrase"}},
+		{"radio passphrase", "passphrase: longenough\n" + head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, passphrase: short}\n", []string{"radios[1].passphrase", "8 to 63"}},
 		{"bad kind", "radios:\n  - {name: vw0, kind: usb, role: ap, netns: ns0, ssid: x, channel: 6}\n", []string{"t.yaml:2:", "radios[0].kind", `"usb"`, "kmod, hwsim, tap"}},
 		{"tx power", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, tx_power: 99}\n", []string{"tx_power 99", "-20 to 40"}},
 		{"link unknown", head + "links:\n  - {src: vw0, dst: vw9, loss: 0.5}\n", []string{"t.yaml:4:", `unknown radio "vw9"`, "known radios are vw0"}},
@@ -178,5 +181,27 @@ func TestAPsFirst(t *testing.T) {
 	}
 	if got := (&Config{}).APsFirst(); len(got) != 0 {
 		t.Fatalf("APsFirst of no radios = %v", got)
+	}
+}
+
+func TestRadioPassphrase(t *testing.T) {
+	c := DefaultConfig()
+	c.Radios[2].Passphrase = "another-passphrase"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RadioPassphrase(1); got != "vmedium-lab" {
+		t.Errorf("radio 1 passphrase %q, want the lab's", got)
+	}
+	if got := c.RadioPassphrase(2); got != "another-passphrase" {
+		t.Errorf("radio 2 passphrase %q, want its override", got)
+	}
+	c.Security = SecurityOpen
+	if got := c.RadioPassphrase(2); got != "" {
+		t.Errorf("security open: radio 2 passphrase %q, want none", got)
+	}
+	c.Security, c.Passphrase = SecurityWPA2PSK, ""
+	if err := c.Validate(); err == nil {
+		t.Error("security wpa2-psk without a passphrase accepted")
 	}
 }

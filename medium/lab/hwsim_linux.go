@@ -106,10 +106,10 @@ func upHwsimRadio(l *Lab, b *hwsim.Backend, cfg *Config, i int, runDir string) e
 	d := &daemon{name: rc.Name, ns: rc.Netns, dir: runDir}
 	switch rc.Role {
 	case RoleAP:
-		err = d.startHostapd(rc, cfg.Passphrase)
+		err = d.startHostapd(rc, cfg.RadioPassphrase(i))
 		node.Status = d.apStatus
 	case RoleSTA:
-		err = d.startWpa(rc, cfg.Passphrase)
+		err = d.startWpa(rc, cfg.RadioPassphrase(i))
 		node.Status = d.staStatus
 		node.Wait = d.waitCompleted
 	default:

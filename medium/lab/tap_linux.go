@@ -66,13 +66,13 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	var wait func(context.Context) error
 	switch rc.Role {
 	case RoleAP:
-		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw}, dev)
+		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name)}, dev)
 		if err != nil {
 			return fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
 		mac = a
 	case RoleSTA:
-		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw}, dev)
+		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name)}, dev)
 		if err != nil {
 			return fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
@@ -109,7 +109,11 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	if len(addrs) > 0 {
 		ip = addrs[0].String()
 	}
-	l.Progressf("%s: %s %s in %s, %s, channel %d, SSID %q", rc.Name, rc.Role, hw, rc.Netns, ip, rc.Channel, rc.SSID)
+	sec := "open"
+	if cfg.RadioPassphrase(i) != "" {
+		sec = "WPA2-PSK/CCMP"
+	}
+	l.Progressf("%s: %s %s in %s, %s, channel %d, SSID %q, %s", rc.Name, rc.Role, hw, rc.Netns, ip, rc.Channel, rc.SSID, sec)
 	return nil
 }
 
