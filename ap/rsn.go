@@ -74,6 +74,7 @@ type apRSN struct {
 	next    *groupKey // during a group rekey
 	hs      map[frames.MAC]*handshake
 	rekeyAt time.Time
+	ext     *rsn.KeyTable // non-nil: an external authenticator (extrsn.go)
 }
 
 func newAPRSN(cfg *Config) (*apRSN, error) {
