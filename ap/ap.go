@@ -836,6 +836,12 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 		return // null function: keepalive only
 	}
 	if a.rsn != nil {
+		if da := f.Addr3(); f.Protected() && !da.IsGroup() && da != a.cfg.Addr {
+			if dst := t.byAddr[da]; dst != nil && a.relayable(f, st) {
+				a.relayProtected(f, st, dst) // STA → STA: re-encrypted in one pass
+				return
+			}
+		}
 		var bp *[bufSize]byte
 		var ok bool
 		if a.rsn.ext != nil {

@@ -3,6 +3,7 @@
 package ap
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync/atomic"
 	"time"
@@ -370,4 +371,54 @@ func (a *AP) txKey(dst *station) (*rsn.Key, bool) {
 		return nil, false
 	}
 	return k, true
+}
+
+// relayable reports whether a protected frame from src to another
+// station may take relayProtected: not an EAPOL frame (those are the
+// AP's, handled by rsnReceive whatever their destination).
+func (a *AP) relayable(f frames.Frame, src *station) bool {
+	k := src.ptk.Load()
+	if k == nil {
+		return false
+	}
+	et, ok := k.PeekEtherType(f.Bytes())
+	return ok && et != rsn.EtherTypeEAPOL
+}
+
+// relayProtected relays a protected unicast frame from one associated
+// station to another: the header rewritten as relay does, the payload
+// decrypted with the source's PTK and protected with the destination's in
+// one pass (rsn.Reencrypt). It does not allocate.
+func (a *AP) relayProtected(f frames.Frame, src, dst *station) {
+	r := a.radio.Load()
+	from := src.ptk.Load()
+	if r == nil || from == nil || !src.authorized.Load() {
+		a.c.unauthorized.Add(1)
+		return
+	}
+	to, ok := a.txKey(dst)
+	if !ok {
+		return
+	}
+	var hdr [32]byte
+	hl := f.HeaderLen()
+	h := hdr[:copy(hdr[:], f.Bytes()[:hl])]
+	h[1] = h[1]&^(frames.FlagToDS|frames.FlagRetry|frames.FlagProtected) | frames.FlagFromDS
+	copy(h[4:10], dst.addr[:])
+	copy(h[10:16], a.cfg.Addr[:])
+	copy(h[16:22], src.addr[:])
+	binary.LittleEndian.PutUint16(h[22:], a.nextSeq()<<4)
+	bp := bufPool.Get().(*[bufSize]byte)
+	out, err := rsn.Reencrypt(from, to, bp[:0], f.Bytes(), h)
+	if err != nil {
+		bufPool.Put(bp)
+		a.countCCMP(err)
+		return
+	}
+	a.c.rxData.Add(1)
+	a.c.rxDataBytes.Add(uint64(f.Len()))
+	res := r.Transmit(out, medium.TxOptions{MaxAttempts: dataAttempts})
+	bufPool.Put(bp)
+	a.c.relayedUnicast.Add(1)
+	a.account(dst, len(out), res)
 }

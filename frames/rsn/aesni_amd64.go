@@ -29,3 +29,9 @@ func ccmSealAESNI(rk *roundKeys, x *[16]byte, ctr, dst, src *byte, n int)
 //
 //go:noescape
 func ccmOpenAESNI(rk *roundKeys, x *[16]byte, ctr, dst, src *byte, n int)
+
+// ccmReencAESNI re-encrypts n whole blocks from key 1 to key 2 in one
+// pass (both MACs over the plaintext, both key streams interleaved).
+//
+//go:noescape
+func ccmReencAESNI(rk1, rk2 *roundKeys, x1, x2 *[16]byte, ctr1, ctr2, dst, src *byte, n int)

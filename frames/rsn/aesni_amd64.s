@@ -213,3 +213,90 @@ odone:
 	MOVOU X0, 0(BX)
 	MOVOU X1, -16(DX)
 	RET
+
+// One round of the four chains of ccmReencAESNI: X0 (MAC, key 1) and X2
+// (CTR, key 1) with the round key in register K1; X1 (MAC, key 2) and X3
+// (CTR, key 2) with key 2's round key loaded from OFF(R8) into X4.
+#define ROUNDRE(K1, OFF) \
+	AESENC K1, X0;       \
+	AESENC K1, X2;       \
+	MOVOU OFF(R8), X4;   \
+	AESENC X4, X1;       \
+	AESENC X4, X3
+
+// func ccmReencAESNI(rk1, rk2 *roundKeys, x1, x2 *[16]byte, ctr1, ctr2, dst, src *byte, n int)
+// Re-encrypts n whole blocks from key 1 to key 2 in one pass: P_i =
+// C_i ^ S1_i (S1 pipelined one block ahead, as in ccmOpenAESNI), both
+// CBC-MACs over P_i, and C'_i = P_i ^ S2_i, four independent AES chains
+// per block. ctr1 holds n+1 counter blocks (S1_{n+1} is written back over
+// ctr1[n]), ctr2 n. dst must not overlap src.
+TEXT ·ccmReencAESNI(SB), NOSPLIT, $0-72
+	MOVQ rk1+0(FP), AX
+	MOVQ rk2+8(FP), R8
+	MOVQ x1+16(FP), BX
+	MOVQ x2+24(FP), R9
+	MOVQ ctr1+32(FP), DX
+	MOVQ ctr2+40(FP), R10
+	MOVQ dst+48(FP), DI
+	MOVQ src+56(FP), SI
+	MOVQ n+64(FP), CX
+	LOADKEYS(AX)
+	MOVOU 0(BX), X0
+	MOVOU 0(R9), X1
+	// S1_1 alone.
+	MOVOU 0(DX), X2
+	PXOR X5, X2
+	ROUND1(X6, X2)
+	ROUND1(X7, X2)
+	ROUND1(X8, X2)
+	ROUND1(X9, X2)
+	ROUND1(X10, X2)
+	ROUND1(X11, X2)
+	ROUND1(X12, X2)
+	ROUND1(X13, X2)
+	ROUND1(X14, X2)
+	AESENCLAST X15, X2
+	ADDQ $16, DX
+rloop:
+	CMPQ CX, $0
+	JE   rdone
+	MOVOU 0(SI), X4
+	PXOR X2, X4
+	MOVOU X4, 0(DI)
+	PXOR X4, X0
+	PXOR X4, X1
+	MOVOU 0(DX), X2
+	MOVOU 0(R10), X3
+	PXOR X5, X0
+	PXOR X5, X2
+	MOVOU 0(R8), X4
+	PXOR X4, X1
+	PXOR X4, X3
+	ROUNDRE(X6, 16)
+	ROUNDRE(X7, 32)
+	ROUNDRE(X8, 48)
+	ROUNDRE(X9, 64)
+	ROUNDRE(X10, 80)
+	ROUNDRE(X11, 96)
+	ROUNDRE(X12, 112)
+	ROUNDRE(X13, 128)
+	ROUNDRE(X14, 144)
+	AESENCLAST X15, X0
+	AESENCLAST X15, X2
+	MOVOU 160(R8), X4
+	AESENCLAST X4, X1
+	AESENCLAST X4, X3
+	MOVOU 0(DI), X4
+	PXOR X4, X3
+	MOVOU X3, 0(DI)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, DX
+	ADDQ $16, R10
+	DECQ CX
+	JMP  rloop
+rdone:
+	MOVOU X0, 0(BX)
+	MOVOU X1, 0(R9)
+	MOVOU X2, -16(DX)
+	RET

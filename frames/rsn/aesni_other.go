@@ -12,3 +12,7 @@ func cbcMACAESNI(*roundKeys, *[16]byte, *byte, int) { panic("rsn: no AES-NI") }
 
 func ccmSealAESNI(*roundKeys, *[16]byte, *byte, *byte, *byte, int) { panic("rsn: no AES-NI") }
 func ccmOpenAESNI(*roundKeys, *[16]byte, *byte, *byte, *byte, int) { panic("rsn: no AES-NI") }
+
+func ccmReencAESNI(*roundKeys, *roundKeys, *[16]byte, *[16]byte, *byte, *byte, *byte, *byte, int) {
+	panic("rsn: no AES-NI")
+}

@@ -99,14 +99,14 @@ func (c *ccmCipher) cbcMAC(x *[16]byte, data []byte) {
 // CBC-MAC of the plaintext encrypted with counter block 0). dst must be as
 // long as src and either not overlap it or start at or before it (in-place
 // use, including dst = src shifted back). src is at most maxCCMData bytes.
-func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []byte, seal bool) (tag [ccmM]byte) {
-	n := len(src)
-	// Counter blocks A_i = flags (L-1) | nonce | i; S_i = E(A_i).
+// start prepares a CCM operation on n payload bytes: the counter block
+// template (s.a: flags L-1, nonce, counter 0) and the CBC-MAC state after
+// B0 and the AAD (s.x).
+func (c *ccmCipher) start(s *ccmScratch, nonce *[ccmNonceLen]byte, aad []byte, n int) {
 	a := &s.a
 	a[0] = 2 - 1
 	copy(a[1:14], nonce[:])
-	blocks := (n + 15) / 16
-
+	a[14], a[15] = 0, 0
 	// B0: flags (Adata, M, L), nonce, message length.
 	x := &s.x
 	x[0] = 0x40 | ((ccmM-2)/2)<<3 | (2 - 1)
@@ -134,6 +134,14 @@ func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []
 			c.enc1(x)
 		}
 	}
+}
+
+func ccm(c *ccmCipher, s *ccmScratch, nonce *[ccmNonceLen]byte, aad, dst, src []byte, seal bool) (tag [ccmM]byte) {
+	n := len(src)
+	x := &s.x
+	c.start(s, nonce, aad, n)
+	a := &s.a
+	blocks := (n + 15) / 16
 
 	if c.rk != nil {
 		ccmAESNI(c, s, x, dst, src, seal)

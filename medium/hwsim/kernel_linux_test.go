@@ -52,7 +52,10 @@ func newFakeKernel(t testing.TB) (*fakeKernel, fdConn) {
 		t.Fatal(err)
 	}
 	k := &fakeKernel{t: t, fd: fds[1]}
-	t.Cleanup(func() { unix.Close(fds[1]) })
+	t.Cleanup(func() {
+		unix.Shutdown(fds[1], unix.SHUT_RDWR) // wakes a drain blocked in read
+		unix.Close(fds[1])
+	})
 	return k, fdConn(fds[0])
 }
 
@@ -181,11 +184,15 @@ func (k *fakeKernel) take() [][]genetlink.Message {
 }
 
 // drain reads and drops whatever the backend sends until the kernel's end
-// is closed (benchmarks).
+// is shut down or closed (benchmarks, allocation budgets).
 func (k *fakeKernel) drain() {
 	buf := make([]byte, 1<<16)
 	for {
-		if _, err := unix.Read(k.fd, buf); err != nil && !errors.Is(err, unix.EAGAIN) {
+		n, err := unix.Read(k.fd, buf)
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
 			return
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 )
 
@@ -302,4 +303,22 @@ func TestMediumSocket(t *testing.T) {
 	if d := time.Duration(tv.Nano()); err != nil || d < rawRecvTimeout || d > rawRecvTimeout+20*time.Millisecond {
 		t.Errorf("receive timeout %v (%v), want %v", d, err, rawRecvTimeout)
 	}
+}
+
+// TestFrameAllocs pins the allocation budget of the production per-frame
+// path (datagram in, injection + TX status out, as BenchmarkFrameRaw):
+// mostly the attribute encoders' and decoders' buffers and the medium's
+// dispatch. It may only go down.
+func TestFrameAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
+	_, b, k := lab(t)
+	done := make(chan struct{})
+	go func() { defer close(done); k.drain() }()
+	d := dgram(t, frameMsg(txSpec{tx: HwAddr(0), frame: append(dataFrame(VifAddr(1), VifAddr(0)), make([]byte, 1400)...), flags: TxCtlReqTxStatus, cookie: 1, txInfo: chain}))
+	const budget = 21
+	if n := testing.AllocsPerRun(200, func() { b.handleDatagram(d) }); n > budget {
+		t.Errorf("%.1f allocations per frame, budget %d", n, budget)
+	}
+	unix.Shutdown(k.fd, unix.SHUT_RDWR)
+	<-done
 }

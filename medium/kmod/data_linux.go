@@ -105,19 +105,34 @@ func (d *dataPath) inject(family uint16, radio uint32, eth []byte) error {
 	if err != nil {
 		return fmt.Errorf("kmod: encode %s: %w", cmdName(CmdRx), err)
 	}
-	var h [genlraw.HeaderLen]byte
-	genlraw.PutHeader(h[:], uint32(genlraw.HeaderLen+len(attrs)), family, uint16(netlink.Request), d.seq.Add(1)&0x7fffffff, CmdRx, FamilyVersion)
-	iov := [2]unix.Iovec{{Base: &h[0], Len: genlraw.HeaderLen}, {Base: &attrs[0], Len: uint64(len(attrs))}}
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		sc.iov[1] = unix.Iovec{} // drop the reference to the frame
+		scratchPool.Put(sc)
+	}()
+	genlraw.PutHeader(sc.h[:], uint32(genlraw.HeaderLen+len(attrs)), family, uint16(netlink.Request), d.seq.Add(1)&0x7fffffff, CmdRx, FamilyVersion)
+	sc.iov = [2]unix.Iovec{{Base: &sc.h[0], Len: genlraw.HeaderLen}, {Base: &attrs[0], Len: uint64(len(attrs))}}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
 		return fmt.Errorf("kmod: inject into radio %d: client closed", radio)
 	}
-	if err := d.conn.send(iov[:]); err != nil {
+	if err := d.conn.send(sc.iov[:]); err != nil {
 		return fmt.Errorf("kmod: inject into radio %d: %w", radio, err)
 	}
 	return nil
 }
+
+// scratch is an injection's header and write vector. Through the dataConn
+// interface they would escape to the heap on every call (two allocations
+// per frame); MACs inject from several goroutines, so each call takes its
+// own from a pool.
+type scratch struct {
+	h   [genlraw.HeaderLen]byte
+	iov [2]unix.Iovec
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // readReplies reads the data socket until close: the module answers a
 // refused injection (e.g. interface down) with an error message even

@@ -8,6 +8,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/vmedium/vmedium/internal/testutil"
 )
 
 // rawClient is a client whose data socket is one end of a datagram
@@ -86,5 +88,27 @@ func BenchmarkInjectRaw(b *testing.B) {
 		if _, err := unix.Read(peer, buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestInjectAllocs pins the allocation budget of Inject (as
+// BenchmarkInjectRaw): the attribute encoder and its output. It may only
+// go down.
+func TestInjectAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
+	c, peer := rawClient(t)
+	eth := bytes.Repeat([]byte{0x42}, 1514)
+	buf := make([]byte, 4096)
+	const budget = 4
+	n := testing.AllocsPerRun(200, func() {
+		if err := c.Inject(1, eth); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.Read(peer, buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > budget {
+		t.Errorf("%.1f allocations per injection, budget %d", n, budget)
 	}
 }
