@@ -132,6 +132,11 @@ radios:
 		} else {
 			t.Logf("tshark decrypted %d ICMP frames with the passphrase", n)
 		}
+		// The replies from vw2 reach vw1 re-encrypted by the AP (one-pass
+		// relay): those decrypt too.
+		if n := count(append(append(keys, fields...), "-Y", "icmp.type == 0 && wlan.fc.fromds == 1 && wlan.da == 02:00:00:00:01:00")...); n < 5 {
+			t.Errorf("tshark decrypted %d relayed echo replies to vw1, want 5", n)
+		}
 		if n := count(append(fields, "-Y", "wlan.fc.type == 2 && wlan.fc.protected == 0 && !eapol && wlan.fc.type_subtype != 0x0024")...); n != 0 {
 			out, _ := exec.Command("tshark", "-r", pcap, "-Y", "wlan.fc.type == 2 && wlan.fc.protected == 0 && !eapol && wlan.fc.type_subtype != 0x0024").Output()
 			t.Errorf("%d unprotected data frames (other than EAPOL and null) in the capture:\n%s", n, out)
