@@ -15,6 +15,7 @@ import (
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/frames/rsn"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/mactest"
 	"github.com/vmedium/vmedium/sta"
@@ -318,9 +319,7 @@ func BenchmarkRelayUnicastCCMP(b *testing.B) {
 }
 
 func TestDataPathAllocsCCMP(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are meaningless under -race (sync.Pool drops items)")
-	}
+	testutil.SkipAllocsUnderRace(t)
 	m := medium.New(medium.Options{})
 	nop := func([]byte) error { return nil }
 	a, _ := startAP(t, m, wpaAP(ap.Config{}), ap.UplinkFunc(nop))

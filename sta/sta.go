@@ -442,7 +442,7 @@ func (s *STA) BSSID() (frames.MAC, bool) {
 // and, on a WPA2 network, authorized by the 4-way handshake.
 func (s *STA) connectedNow() bool {
 	a := s.assoc.Load()
-	return a != nil && (a.rsn == nil || a.rsn.authorized.Load())
+	return a != nil && (a.rsn == nil || a.rsn.ext != nil || a.rsn.authorized.Load())
 }
 
 // WaitAssociated blocks until the station is associated (and, on a WPA2
