@@ -106,6 +106,7 @@ type radio struct {
 	ap       *ap.AP
 	kstate   int
 	apSent   map[frames.MAC]StationInfo // stations announced to the module
+	apSince  map[frames.MAC]time.Time   // when each announced association began
 	linkSent StationInfo
 }
 
@@ -537,6 +538,7 @@ func (r *radio) startAP(e Event) {
 	r.mu.Lock()
 	r.ap = a
 	r.apSent = map[frames.MAC]StationInfo{}
+	r.apSince = map[frames.MAC]time.Time{}
 	r.cur.Store(&macRef{a})
 	r.mu.Unlock()
 }
@@ -546,6 +548,7 @@ func (r *radio) stopAP() {
 	a := r.ap
 	r.ap = nil
 	r.apSent = nil
+	r.apSince = nil
 	if a != nil {
 		r.cur.Store(nil)
 	}
@@ -611,8 +614,11 @@ func (r *radio) sync() {
 	}
 	now := map[frames.MAC]StationInfo{}
 	assocIEs := map[frames.MAC][]byte{}
+	since := map[frames.MAC]time.Time{}
+	at := time.Now()
 	for _, x := range a.Stations() {
 		assocIEs[x.Addr] = x.RSNIE
+		since[x.Addr] = at.Add(-x.Connected)
 		now[x.Addr] = StationInfo{
 			Addr: x.Addr, SignalDBm: x.SignalDBm, TxPackets: x.TxPackets, TxBytes: x.TxBytes,
 			RxPackets: x.RxPackets, RxBytes: x.RxBytes, TxFailed: uint32(x.TxFailed),
@@ -628,6 +634,15 @@ func (r *radio) sync() {
 	var del []frames.MAC
 	for addr, si := range now {
 		old, ok := sent[addr]
+		if ok && since[addr].Sub(r.apSince[addr]) > reassocSlack {
+			// Left and associated again between two syncs: hostapd
+			// must see a new station (and start a new handshake).
+			del = append(del, addr)
+			ok = false
+		}
+		if !ok {
+			r.apSince[addr] = since[addr]
+		}
 		switch {
 		case !ok:
 			add = append(add, si)
@@ -640,16 +655,21 @@ func (r *radio) sync() {
 		if _, ok := now[addr]; !ok {
 			del = append(del, addr)
 			delete(sent, addr)
+			delete(r.apSince, addr)
 		}
 	}
 	r.mu.Unlock()
+	for _, addr := range del {
+		b.cmdErr(r, "DEL_STATION", b.c.DelStation(r.idx, addr))
+	}
 	for _, si := range add {
 		b.cmdErr(r, "NEW_STATION", b.c.NewStation(r.idx, si, assocIEs[si.Addr]))
 	}
 	for _, si := range upd {
 		b.cmdErr(r, "STATION", b.c.Station(r.idx, si))
 	}
-	for _, addr := range del {
-		b.cmdErr(r, "DEL_STATION", b.c.DelStation(r.idx, addr))
-	}
 }
+
+// reassocSlack is how much later an association may seem to have begun
+// (clock reads between two syncs) before it counts as a new one.
+const reassocSlack = 50 * time.Millisecond
