@@ -11,6 +11,7 @@ import (
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/frames/rsn"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/mactest"
 	"github.com/vmedium/vmedium/sta"
@@ -135,5 +136,104 @@ func TestExternalAuthenticator(t *testing.T) {
 	}
 	if c := s.MACStatus().Cipher; c != "CCMP" {
 		t.Errorf("station cipher %q once keyed, want CCMP", c)
+	}
+}
+
+// startExtSTA starts a station whose supplicant is external (Keys), with
+// the RSN element ie in its association requests.
+func startExtSTA(t testing.TB, m *medium.Medium, name string, addr frames.MAC, keys *rsn.KeyTable, ie []byte, up sta.Uplink) *sta.STA {
+	t.Helper()
+	cfg := staConfig(addr)
+	cfg.Keys = keys
+	s, err := sta.New(cfg, up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetAssocIEs(ie)
+	r := mactest.AddRadio(t, m, name, addr, s)
+	s.Attach(r)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	if err := s.WaitAssociated(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// externalPair is an AP and two stations keyed as hostapd and
+// wpa_supplicant would key them (distinct PTKs, one GTK), ports open.
+func externalPair(t testing.TB, m *medium.Medium, apUp ap.Uplink, up1, up2 sta.Uplink) (*ap.AP, *sta.STA, *sta.STA) {
+	t.Helper()
+	ie := rsn.WPA2PSK().AppendIE(nil)
+	apKeys, k1, k2 := new(rsn.KeyTable), new(rsn.KeyTable), new(rsn.KeyTable)
+	a, _ := startAP(t, m, ap.Config{Keys: apKeys, RSNIE: ie}, apUp)
+	s1 := startExtSTA(t, m, "vw1", sta1, k1, ie, up1)
+	s2 := startExtSTA(t, m, "vw2", sta2, k2, ie, up2)
+	tk1, tk2, gtk := bytes.Repeat([]byte{1}, 16), bytes.Repeat([]byte{2}, 16), bytes.Repeat([]byte{3}, 16)
+	for _, err := range []error{
+		apKeys.SetPairwise(sta1, tk1), apKeys.SetPairwise(sta2, tk2), apKeys.SetGroup(1, gtk, 0), apKeys.SetDefaultGroup(1),
+		k1.SetPairwise(apAddr, tk1), k1.SetGroup(1, gtk, 0), k2.SetPairwise(apAddr, tk2), k2.SetGroup(1, gtk, 0),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Authorize(sta1, true)
+	a.Authorize(sta2, true)
+	return a, s1, s2
+}
+
+// BenchmarkRelayUnicastExternalKeys is BenchmarkRelayUnicastCCMP with the
+// keys installed from outside (the kmod backend under hostapd and
+// wpa_supplicant): the AP decrypts, then encrypts again for STA2.
+func BenchmarkRelayUnicastExternalKeys(b *testing.B) {
+	m := medium.New(medium.Options{})
+	var got int
+	nop := func([]byte) error { return nil }
+	_, s1, _ := externalPair(b, m, ap.UplinkFunc(nop), sta.UplinkFunc(nop), sta.UplinkFunc(func([]byte) error { got++; return nil }))
+	eth := mactest.Eth(sta2, sta1, make([]byte, 1486))
+	b.SetBytes(int64(len(eth)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s1.SendEthernet(eth); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if got != b.N {
+		b.Fatalf("STA2 received %d of %d frames", got, b.N)
+	}
+}
+
+func TestExternalKeysDataPathAllocs(t *testing.T) {
+	testutil.SkipAllocsUnderRace(t)
+	m := medium.New(medium.Options{})
+	nop := func([]byte) error { return nil }
+	var got2 int
+	a, s1, _ := externalPair(t, m, ap.UplinkFunc(nop), sta.UplinkFunc(nop), sta.UplinkFunc(func([]byte) error { got2++; return nil }))
+	for name, c := range map[string]struct {
+		send func([]byte) error
+		eth  []byte
+	}{
+		"relay unicast": {s1.SendEthernet, mactest.Eth(sta2, sta1, make([]byte, 1400))},
+		"sta to ap":     {s1.SendEthernet, mactest.Eth(apAddr, sta1, make([]byte, 1400))},
+		"relay group":   {s1.SendEthernet, mactest.Eth(frames.Broadcast, sta1, make([]byte, 1400))},
+		"ap to sta":     {a.SendEthernet, mactest.Eth(sta2, apAddr, make([]byte, 1400))},
+	} {
+		if n := testing.AllocsPerRun(200, func() {
+			if err := c.send(c.eth); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per frame with external keys, want 0", name, n)
+		}
+	}
+	if got2 == 0 {
+		t.Error("STA2 received nothing: the frames were dropped, not carried")
 	}
 }
