@@ -727,6 +727,9 @@ func (a *AP) handleAssoc(f frames.Frame, sa frames.MAC, rx medium.RxInfo) {
 		// With WPA2 a reassociation starts over with new keys.
 		st := &station{addr: sa, aid: aid, since: time.Now(), rsnIE: staRSN}
 		newSt = st
+		if a.rsn != nil && a.rsn.ext != nil {
+			a.rsn.ext.DeletePairwise(sa) // a new association starts unkeyed
+		}
 		st.lastSeen.Store(time.Now().UnixNano())
 		st.signal.Store(rx.SignalDBm)
 		delete(a.authed, sa)

@@ -137,6 +137,29 @@ func TestExternalAuthenticator(t *testing.T) {
 	if c := s.MACStatus().Cipher; c != "CCMP" {
 		t.Errorf("station cipher %q once keyed, want CCMP", c)
 	}
+
+	// A new association starts unkeyed on both sides, so the next
+	// handshake's message 2 goes in the clear (a peer that dropped its
+	// keys could not read it otherwise).
+	if err := s.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	mactest.Eventually(t, waitLong, "the AP forgets the station", func() bool { _, ok := a.Station(sta1); return !ok })
+	if err := s.Connect("vmedium"); err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), waitLong)
+	defer cancel2()
+	if err := s.WaitAssociated(ctx2); err != nil {
+		t.Fatal(err)
+	}
+	mactest.Eventually(t, waitLong, "the AP admits the station again", func() bool { _, ok := a.Station(sta1); return ok })
+	if _, ok := staKeys.Pairwise(apAddr); ok {
+		t.Error("the station kept its pairwise key across associations")
+	}
+	if _, ok := apKeys.Pairwise(sta1); ok {
+		t.Error("the AP kept the station's pairwise key across associations")
+	}
 }
 
 // startExtSTA starts a station whose supplicant is external (Keys), with

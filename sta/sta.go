@@ -716,6 +716,9 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 		hsTimeout = ht.C
 	} else if s.cfg.Keys != nil && s.extWantsRSN() {
 		a.rsn = &assocRSN{ext: s.cfg.Keys}
+		// A new association starts unkeyed, whatever a previous one
+		// left: message 2 must go in the clear.
+		s.cfg.Keys.DeletePairwise(bss.BSSID)
 	}
 	s.lastBeacon.Store(time.Now().UnixNano())
 	s.signal.Store(bss.SignalDBm)
