@@ -511,3 +511,34 @@ func hwsimLoaded() bool {
 	_, err := os.Stat("/sys/module/mac80211_hwsim")
 	return err == nil
 }
+
+// TestRootVMExtendedAck: the module's explanation of a refusal reaches the
+// caller, for a control command (in the returned error) and for an
+// injection (counted, kept as LastInjectError). Radio 99 does not exist;
+// the module refuses it as "no such radio index", or with "no medium
+// registered" before even looking when no medium is registered.
+func TestRootVMExtendedAck(t *testing.T) {
+	needModule(t)
+	c, err := kmod.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := regexp.MustCompile(`^kmod: SCAN_DONE: vmedium\.ko: (no such radio index|no medium registered): `)
+	if err := c.ScanDone(99, false); err == nil || !msg.MatchString(err.Error()) {
+		t.Errorf("SCAN_DONE for radio 99: %v, want the module's message (%s)", err, msg)
+	}
+	if err := c.Inject(99, make([]byte, 60)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "the module's refusal of an injection", func() error {
+		if c.InjectErrors() == 0 {
+			return errors.New("no refusal counted")
+		}
+		return nil
+	})
+	inj := regexp.MustCompile(`^vmedium\.ko: (no such radio index|no medium registered): `)
+	if err := c.LastInjectError(); err == nil || !inj.MatchString(err.Error()) {
+		t.Errorf("last injection refusal: %v, want the module's message (%s)", err, inj)
+	}
+}
