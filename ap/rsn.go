@@ -225,11 +225,11 @@ func (a *AP) rsnTick(now time.Time) {
 		}
 		if h.attempts >= a.cfg.EAPOLAttempts {
 			reason := rsn.Reason4WayTimeout
+			a.c.handshakeTimeouts.Add(1)
 			if h.state == hsWaitG2 {
 				reason = rsn.ReasonGroupKeyTimeout
 				a.log.Warn("group key handshake timed out: deauthenticating", "station", addr.String())
 			} else {
-				a.c.handshakeTimeouts.Add(1)
 				if h.micFailures > 0 {
 					a.log.Warn("4-way handshake failed: every message 2 had a wrong MIC (wrong passphrase?): deauthenticating", "station", addr.String(), "ssid", a.cfg.SSID, "mic_failures", h.micFailures)
 				} else {

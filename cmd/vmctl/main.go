@@ -260,7 +260,8 @@ func (a *app) radios(ctx context.Context, args []string) error {
 		return a.printJSON(rs)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tADDR\tFREQ\tROLE\tSTATE\tSSID\tBSSID\tCIPHER\tSIGNAL\tTX\tRX\tDROPS")
+	// CIPHER comes last: scripts match the columns before it.
+	fmt.Fprintln(tw, "NAME\tKIND\tADDR\tFREQ\tROLE\tSTATE\tSSID\tBSSID\tSIGNAL\tTX\tRX\tDROPS\tCIPHER")
 	for _, r := range rs {
 		role, state, ssid, bssid, cipher, sig := "-", "-", "-", "-", "-", "-"
 		if m := r.MAC; m != nil {
@@ -280,8 +281,8 @@ func (a *app) radios(ctx context.Context, args []string) error {
 		case r.MAC != nil && r.MAC.FreqMHz != 0: // hwsim: the MAC's channel
 			freq = fmt.Sprintf("%d MHz", r.MAC.FreqMHz)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.Name, r.Kind, r.Addr, freq,
-			role, state, ssid, bssid, cipher, sig, r.Stats.TxFrames, r.Stats.RxFrames, drops)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", r.Name, r.Kind, r.Addr, freq,
+			role, state, ssid, bssid, sig, r.Stats.TxFrames, r.Stats.RxFrames, drops, cipher)
 	}
 	return tw.Flush()
 }

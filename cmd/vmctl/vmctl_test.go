@@ -419,9 +419,12 @@ func TestRadiosMACStatus(t *testing.T) {
 		return medium.MACStatus{Role: "sta", State: "associated", SSID: "vmedium", BSSID: addr(0).String(), SignalDBm: &sig, FreqMHz: 2412, Cipher: "CCMP"}
 	})
 	row := strings.Join(strings.Fields(rowOf(e.ok("radios"), "wlan1")), " ")
-	want := "2412 MHz sta associated vmedium " + addr(0).String() + " CCMP -61 dBm"
+	want := "2412 MHz sta associated vmedium " + addr(0).String() + " -61 dBm"
 	if !strings.Contains(row, want) {
 		t.Fatalf("wlan1 row %q does not contain %q", row, want)
+	}
+	if !strings.HasSuffix(row, " CCMP") {
+		t.Errorf("wlan1 row %q does not end with the cipher CCMP", row)
 	}
 	var rs []medium.RadioInfo
 	e.okJSON(&rs, "radios")

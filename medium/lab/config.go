@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -50,6 +51,9 @@ type Config struct {
 	// is set, open otherwise. `security: open` keeps the passphrase but
 	// runs open networks.
 	Security string `yaml:"security,omitempty"`
+	// GroupRekey is how often the Go APs (tap radios) hand out a new
+	// group key, e.g. 10m; 0 = hourly.
+	GroupRekey time.Duration `yaml:"group_rekey,omitempty"`
 }
 
 // RadioConfig is one radio and its interface.
@@ -255,6 +259,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return bad("security", "invalid security %q: accepted is wpa2-psk or open", c.Security)
+	}
+	if c.GroupRekey != 0 && c.GroupRekey < time.Second {
+		return bad("group_rekey", "invalid group_rekey %v: accepted is a duration of at least 1s, e.g. 10m (none: hourly)", c.GroupRekey)
 	}
 	if len(c.Radios) == 0 {
 		return bad("radios", "no radios: accepted is a list with at least one radio")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmedium/vmedium/frames"
 )
@@ -81,6 +82,7 @@ func TestConfigErrors(t *testing.T) {
 		{"mtu", "mtu: 9000\n" + head, []string{"t.yaml:1:", "9000", "68 to 2304"}},
 		{"passphrase", "passphrase: short\n" + head, []string{"8 to 63"}},
 		{"security", "security: wep\n" + head, []string{"t.yaml:1:", `"wep"`, "wpa2-psk or open"}},
+		{"group rekey", "group_rekey: 10ms\n" + head, []string{"t.yaml:1:", "group_rekey 10ms", "at least 1s"}},
 		{"security without passphrase", "security: wpa2-psk\n" + head, []string{"needs a passphrase"}},
 		{"radio passphrase", "passphrase: longenough\n" + head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, passphrase: short}\n", []string{"radios[1].passphrase", "8 to 63"}},
 		{"bad kind", "radios:\n  - {name: vw0, kind: usb, role: ap, netns: ns0, ssid: x, channel: 6}\n", []string{"t.yaml:2:", "radios[0].kind", `"usb"`, "kmod, hwsim, tap"}},
@@ -203,5 +205,15 @@ func TestRadioPassphrase(t *testing.T) {
 	c.Security, c.Passphrase = SecurityWPA2PSK, ""
 	if err := c.Validate(); err == nil {
 		t.Error("security wpa2-psk without a passphrase accepted")
+	}
+}
+
+func TestGroupRekeyParsed(t *testing.T) {
+	c, err := ParseConfig("t.yaml", []byte("passphrase: longenough\ngroup_rekey: 90s\nradios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GroupRekey != 90*time.Second {
+		t.Fatalf("group_rekey %v, want 90s", c.GroupRekey)
 	}
 }

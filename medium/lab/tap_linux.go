@@ -66,7 +66,7 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	var wait func(context.Context) error
 	switch rc.Role {
 	case RoleAP:
-		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name)}, dev)
+		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), GroupRekey: cfg.GroupRekey, Log: l.Logger().With("radio", rc.Name)}, dev)
 		if err != nil {
 			return fmt.Errorf("radio %s: %w", rc.Name, err)
 		}

@@ -12,7 +12,10 @@
 # Both handshakes complete (wpa_supplicant COMPLETED with CCMP, hostapd
 # lists the Go station AUTHORIZED) and both pairs ping each other both
 # ways: the Go CCMP encrypts and decrypts what mac80211 decrypts and
-# encrypts.
+# encrypts. Then each side's group key handshake: the Go AP rekeys every
+# 4 s (wpa_supplicant answers), hostapd is told to rekey (the Go STA
+# answers), and an ARP broadcast under the new group key still gets a
+# reply.
 # vm-timeout: 300
 . /vm/lib.sh
 
@@ -24,6 +27,7 @@ modprobe mac80211_hwsim radios=0 || fail "modprobe mac80211_hwsim radios=0"
 modprobe tun || fail "modprobe tun"
 cat >"$VM_WORK/mixed.yaml" <<'YAML'
 passphrase: mixed-wpa2-lab
+group_rekey: 4s
 radios:
   - {name: vw0, kind: tap, role: ap,  netns: ns0, ssid: tapnet, channel: 1,  address: 10.0.1.1/24, mac: "02:00:00:00:a0:00"}
   - {name: vw1,            role: sta, netns: ns1, ssid: tapnet, channel: 1,  address: 10.0.1.2/24}
@@ -71,6 +75,27 @@ assert_contains "$(ctl --json radios | awk '/"name": "vw3"/ { on = 1 } on && /"b
 ping_ok ns3 10.0.2.1 5
 ping_ok ns2 10.0.2.2 5
 log "userspace station vw3 completed WPA2 with hostapd on hwsim radio vw2 and pings"
+
+# Group key handshakes both ways.
+# counter RADIO NAME: one of a radio's MAC counters from vmctl radios --json.
+counter() {
+	ctl --json radios | awk -v n="\"name\": \"$1\"" -v c="\"$2\"" \
+		'index($0, n) { on = 1 } on && index($0, c) { gsub(/[^0-9]/, ""); print; exit }'
+}
+_rekeyed_ap() { [ "$(counter vw0 group_rekeys)" -ge 2 ] 2>/dev/null; }
+wait_for 30 _rekeyed_ap
+[ "$(counter vw0 handshake_timeouts)" = 0 ] || fail "the Go AP timed out a handshake with wpa_supplicant"
+in_ns ns0 ip neigh flush dev vw0
+ping_ok ns0 10.0.1.2 3
+log "the Go AP rekeyed $(counter vw0 group_rekeys) times; wpa_supplicant answered; broadcast ARP under the new key answered"
+out="$(in_ns ns2 hostapd_cli -p "$STATE/hwsim/hostapd" -i vw2 rekey_gtk)"
+case "$out" in *OK*) ;; *) out="$(in_ns ns2 hostapd_cli -p "$STATE/hwsim/hostapd" -i vw2 raw REKEY_GTK)" ;; esac
+assert_contains "$out" "OK" "hostapd_cli rekey_gtk"
+_rekeyed_sta() { [ "$(counter vw3 group_rekeys)" -ge 1 ] 2>/dev/null; }
+wait_for 20 _rekeyed_sta
+in_ns ns2 ip neigh flush dev vw2
+ping_ok ns2 10.0.2.2 3
+log "hostapd rekeyed; the Go station installed the new group key and answers broadcast ARP"
 dmesg | grep -q 'switching to perfect channel medium' && fail "hwsim fell back to its own medium"
 ctl radios
 
