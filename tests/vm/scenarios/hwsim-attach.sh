@@ -62,8 +62,8 @@ AP_MAC="$(in_ns ns0 cat /sys/class/net/wlan0/address)"
 _radios_ok() {
 	radios="$(ctl radios | tr -s " ")"; echo "$radios" >"$VM_WORK/radios.log"
 	echo "$radios" | grep -q "^wlan0 .* 2437 MHz ap enabled vmedium $AP_MAC " &&
-		echo "$radios" | grep -q "^wlan1 .* 2437 MHz sta associated vmedium $AP_MAC [^ ]* -[0-9]* dBm " &&
-		echo "$radios" | grep -q "^wlan2 .* 2437 MHz sta associated vmedium $AP_MAC [^ ]* -[0-9]* dBm "
+		echo "$radios" | grep -q "^wlan1 .* 2437 MHz sta associated vmedium $AP_MAC -[0-9]* dBm " &&
+		echo "$radios" | grep -q "^wlan2 .* 2437 MHz sta associated vmedium $AP_MAC -[0-9]* dBm "
 }
 wait_for 10 _radios_ok
 ctl radios
