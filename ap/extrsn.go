@@ -98,3 +98,13 @@ func (a *AP) extProtect(frm []byte, dst *station, eapol bool) ([]byte, bool) {
 		return frm, false
 	}
 }
+
+// pairKey is station st's pairwise key: installed by the AP's own
+// handshake, or by the external authenticator in Config.Keys.
+func (a *AP) pairKey(st *station) *rsn.Key {
+	if a.rsn.ext != nil {
+		k, _ := a.rsn.ext.Pairwise(st.addr)
+		return k
+	}
+	return st.ptk.Load()
+}
