@@ -52,9 +52,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&f.stateDir, "state-dir", control.DefaultStateDir, "runtime state `DIR`")
 	fs.BoolVar(&f.reset, "reset", false, "start clean: forget the saved runtime state")
 	fs.BoolVar(&f.reuseNetns, "reuse-netns", false, "use network namespaces that already exist")
-	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the mac80211_hwsim radios that already exist\n"+
-		"(modprobe mac80211_hwsim radios=N; iw phy PHY set netns …) and those created later,\n"+
-		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(attachable, "|")+" or auto")
+	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the radios that already exist (mac80211_hwsim: modprobe\n"+
+		"mac80211_hwsim radios=N; vmedium.ko: insmod vmedium.ko radios=N; then iw phy PHY set netns …),\n"+
+		"named after their interfaces (vmctl deny -s wlan1 -d wlan2, -s vw1 -d vw2); --backend "+strings.Join(attachable, "|")+"\n"+
+		"or auto (every kind loaded here, side by side)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
 	if err := fs.Parse(args); err != nil {
@@ -78,9 +79,6 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 			return nil, errors.New("--attach builds no lab, so --config has nothing to describe: drop one of them")
 		case f.reuseNetns:
 			return nil, errors.New("--attach creates no namespaces, so --reuse-netns has no meaning: drop it")
-		}
-		if f.backend == lab.BackendAuto {
-			f.backend = attachable[0]
 		}
 	}
 	if f.metricsAddr == "off" {

@@ -27,7 +27,7 @@ func TestKindsTable(t *testing.T) {
 	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap"}) {
 		t.Errorf("KindNames %v, want the auto order kmod, hwsim, tap", KindNames())
 	}
-	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"hwsim"}) || !slices.Equal(radios, []string{"mac80211_hwsim"}) {
+	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"kmod", "hwsim"}) || !slices.Equal(radios, []string{"vmedium.ko", "mac80211_hwsim"}) {
 		t.Errorf("AttachKindNames %v %v", names, radios)
 	}
 	for _, ok := range []string{"auto", "kmod", "hwsim", "tap"} {
@@ -38,7 +38,7 @@ func TestKindsTable(t *testing.T) {
 	if err := ValidateBackend("guest"); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
 		t.Errorf("ValidateBackend(guest): %v", err)
 	}
-	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are hwsim") {
+	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are kmod, hwsim") {
 		t.Errorf("Attach(tap): %v", err)
 	}
 	if os.Geteuid() != 0 {
