@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,5 +101,26 @@ func TestRunNoLabGuests(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "guests: listening on unix:"+gsock) {
 		t.Errorf("summary: %s", out.String())
+	}
+}
+
+func TestAgentFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--connect ADDR is required: one of virtio:PORTNAME"},
+		{[]string{"--connect", "vsock:2:1"}, `unknown transport scheme "vsock"`},
+		{[]string{"--connect", "unix:/tmp/g", "--name", "vm/a"}, `guest name "vm/a"`},
+		{[]string{"--connect", "tcp:host"}, "want HOST:PORT"},
+	} {
+		var o, e strings.Builder
+		if code := dispatch(append([]string{"agent"}, c.args...), &o, &e); code != 2 || !strings.Contains(e.String(), c.want) {
+			t.Errorf("agent %q: exit %d, stderr %q, want %q", c.args, code, e.String(), c.want)
+		}
+	}
+	f, err := parseAgentFlags([]string{"--connect", "virtio:org.vmedium.air", "--name", "vmA"}, io.Discard)
+	if err != nil || f.connect.Scheme != "virtio" || f.name != "vmA" {
+		t.Fatalf("good flags: %+v %v", f, err)
 	}
 }
