@@ -56,7 +56,7 @@ type fakeGuest struct {
 	done     chan error
 }
 
-func newGuest(t *testing.T, addr transport.Addr, name string, radios ...wire.Radio) *fakeGuest {
+func newGuest(t testing.TB, addr transport.Addr, name string, radios ...wire.Radio) *fakeGuest {
 	t.Helper()
 	fg := &fakeGuest{statuses: make(chan status, 64), rx: make(chan wire.Rx, 64), states: make(chan error, 64)}
 	a, err := session.NewAgent(session.AgentConfig{
@@ -82,7 +82,7 @@ func newGuest(t *testing.T, addr transport.Addr, name string, radios ...wire.Rad
 	return fg
 }
 
-func (fg *fakeGuest) start(t *testing.T) {
+func (fg *fakeGuest) start(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	fg.cancel, fg.done = cancel, make(chan error, 1)
@@ -148,7 +148,7 @@ func (fg *fakeGuest) wantRx(t *testing.T, to wire.HWAddr, data []byte) wire.Rx {
 	}
 }
 
-func startBridge(t *testing.T, m *medium.Medium) (*Bridge, transport.Addr) {
+func startBridge(t testing.TB, m *medium.Medium) (*Bridge, transport.Addr) {
 	t.Helper()
 	b := New(m, Options{Software: "host-test", Host: session.HostConfig{Keepalive: -1}})
 	addr, err := b.Serve(transport.Addr{Scheme: "unix", Target: filepath.Join(t.TempDir(), "g.sock")})
@@ -159,7 +159,7 @@ func startBridge(t *testing.T, m *medium.Medium) (*Bridge, transport.Addr) {
 	return b, addr
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for !cond() {
