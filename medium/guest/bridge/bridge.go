@@ -76,6 +76,9 @@ type guestRadio struct {
 	ifname string
 	addr   frames.MAC // the medium radio's own address
 	r      *medium.Radio
+	// extras counts the references this bridge holds on the radio's other
+	// addresses in the medium; changed only on the guest's reader goroutine.
+	extras map[frames.MAC]int
 }
 
 // New returns a Bridge adding guest radios to m; Serve starts listening.
@@ -210,11 +213,17 @@ func (b *Bridge) event(e session.Event) {
 		if gs == nil {
 			return
 		}
-		if gr := gs.radios[e.Radio.HWAddr]; gr != nil {
-			if e.Kind == session.AddrAdded {
-				gr.r.AddAddr(frames.MAC(e.Addr))
-			} else {
-				gr.r.DelAddr(frames.MAC(e.Addr))
+		gr := gs.radios[e.Radio.HWAddr]
+		a := frames.MAC(e.Addr)
+		switch {
+		case gr == nil || a == gr.addr:
+		case e.Kind == session.AddrAdded:
+			gr.r.AddAddr(a)
+			gr.extras[a]++
+		case gr.extras[a] > 0:
+			gr.r.DelAddr(a)
+			if gr.extras[a]--; gr.extras[a] == 0 {
+				delete(gr.extras, a)
 			}
 		}
 	}
@@ -257,7 +266,7 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 		return
 	}
 	name := RadioName(g.Name(), wr)
-	gr := &guestRadio{b: b, g: g, hw: wr.HWAddr, ifname: wr.Ifname, addr: primary(wr)}
+	gr := &guestRadio{b: b, g: g, hw: wr.HWAddr, ifname: wr.Ifname, addr: primary(wr), extras: map[frames.MAC]int{}}
 	r, err := b.m.AddRadio(medium.RadioConfig{Name: name, Kind: medium.KindGuest, Addr: gr.addr}, gr)
 	if err != nil && wr.Ifname != "" {
 		// Two radios of one guest claiming the same interface name:
@@ -282,17 +291,28 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 	b.log.Info("guest radio joined", "radio", name, "hwaddr", frames.MAC(wr.HWAddr), "addrs", len(wr.Addrs))
 }
 
-// syncAddrs adds the radio's interface addresses the medium does not know
-// yet (a changed radio keeps the ones it had).
+// syncAddrs makes the radio answer to exactly the addresses wr lists
+// (besides its own): a joining or changed radio's list is complete.
 func (b *Bridge) syncAddrs(gr *guestRadio, wr *wire.Radio) {
+	want := make(map[frames.MAC]bool, len(wr.Addrs))
 	for _, a := range wr.Addrs {
-		if frames.MAC(a) == gr.addr {
-			continue
+		if frames.MAC(a) != gr.addr {
+			want[frames.MAC(a)] = true
 		}
-		if o, ok := b.m.RadioByAddr(frames.MAC(a)); ok && o == gr.r {
-			continue
+	}
+	for a, n := range gr.extras {
+		if !want[a] {
+			for ; n > 0; n-- {
+				gr.r.DelAddr(a)
+			}
+			delete(gr.extras, a)
 		}
-		gr.r.AddAddr(frames.MAC(a))
+	}
+	for a := range want {
+		if gr.extras[a] == 0 {
+			gr.r.AddAddr(a)
+			gr.extras[a] = 1
+		}
 	}
 }
 

@@ -356,3 +356,33 @@ func TestSavedRulesOnJoin(t *testing.T) {
 	}
 	g.noRx(t)
 }
+
+// TestRadioAddresses: a guest radio answers to the addresses its guest
+// lists, and stops when a change drops one.
+func TestRadioAddresses(t *testing.T) {
+	m := medium.New(medium.Options{Seed: 1})
+	_, addr := startBridge(t, m)
+	extra := wire.HWAddr{0x06, 1, 2, 3, 4, 5}
+	r1 := radio(1, 1, "wlan1")
+	r1.Addrs = append(r1.Addrs, extra)
+	g := newGuest(t, addr, "vmA", radio(1, 0, "wlan0"), r1)
+	g.start(t)
+	owner := func(a wire.HWAddr) string {
+		if r, ok := m.RadioByAddr(frames.MAC(a)); ok {
+			return r.Name()
+		}
+		return ""
+	}
+	waitFor(t, "extra address on vmA/wlan1", func() bool { return owner(extra) == "vmA/wlan1" })
+	if s := g.send(t, hw(1, 0), 1, dataFrame(extra, vif(1, 0)), 0); s.s.Flags&wire.FlagAck == 0 {
+		t.Fatalf("frame to the extra address not acked: %+v", s)
+	}
+	g.wantRx(t, hw(1, 1), dataFrame(extra, vif(1, 0)))
+	if err := g.AddRadio(radio(1, 1, "wlan1")); err != nil { // the extra address dropped
+		t.Fatal(err)
+	}
+	waitFor(t, "extra address gone", func() bool { return owner(extra) == "" })
+	if owner(vif(1, 1)) != "vmA/wlan1" {
+		t.Fatal("vmA/wlan1 lost its own address")
+	}
+}
