@@ -22,6 +22,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
+	"github.com/vmedium/vmedium/medium/guest/transport"
 	"github.com/vmedium/vmedium/medium/lab"
 )
 
@@ -37,6 +38,8 @@ type runFlags struct {
 	attach      bool
 	metricsAddr string
 	logLevel    string
+	guests      []transport.Addr // --guests: where guest agents connect
+	noLab       bool             // --no-lab: no local radios, only guests'
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -58,6 +61,21 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		"or auto (every kind loaded here, side by side)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
+	fs.Func("guests", "serve VM guests' agents (vmedium agent) on `ADDR`: unix:PATH or tcp:HOST:PORT (repeatable);\n"+
+		"their radios join the medium as kind guest, named GUEST/IFACE (vmctl deny -s vm1/wlan0 -d vm2/wlan0)",
+		func(s string) error {
+			a, err := transport.ParseAddr(s)
+			if err != nil {
+				return err
+			}
+			if a.Scheme != "unix" && a.Scheme != "tcp" {
+				return fmt.Errorf("%q: the host listens on unix:PATH or tcp:HOST:PORT (virtio:PORT is the agent's side, in the guest)", s)
+			}
+			f.guests = append(f.guests, a)
+			return nil
+		})
+	fs.BoolVar(&f.noLab, "no-lab", false, "build no lab: a medium with no local radios, only the guests' (--guests);\n"+
+		"needs neither root nor any Wi-Fi kernel support")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -69,6 +87,20 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	}
 	if _, err := parseLevel(f.logLevel); err != nil {
 		return nil, err
+	}
+	if f.noLab {
+		switch {
+		case len(f.guests) == 0:
+			return nil, errors.New("--no-lab builds no radios, so without --guests ADDR the medium would stay empty: add --guests unix:PATH (or tcp:HOST:PORT)")
+		case f.attach:
+			return nil, errors.New("--no-lab and --attach both replace the lab: drop one of them")
+		case f.config != "":
+			return nil, errors.New("--no-lab builds no lab, so --config has nothing to describe: drop one of them")
+		case f.reuseNetns:
+			return nil, errors.New("--no-lab creates no namespaces, so --reuse-netns has no meaning: drop it")
+		case f.backend != lab.BackendAuto:
+			return nil, fmt.Errorf("--no-lab builds no radios of kind %s: drop --backend", f.backend)
+		}
 	}
 	if f.attach {
 		switch {
@@ -176,7 +208,10 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	var cfg *lab.Config
 	kind := medium.Kind(f.backend)
 	why := fmt.Sprintf("backend %s (--attach: serving the radios that exist)", f.backend)
-	if !f.attach {
+	if f.noLab {
+		kind, why = medium.KindGuest, "no lab (--no-lab): the medium's radios are the guests'"
+	}
+	if !f.attach && !f.noLab {
 		var err error
 		if cfg, err = loadLabConfig(f.config); err != nil {
 			return err
@@ -282,6 +317,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	log.Info("control API", "socket", f.socket, "state", control.PhaseStarting)
 
 	l, err := labBuilder(ctx, f, cfg, kind, m, log, stderr)
+	if err == nil && len(f.guests) > 0 {
+		l, err = serveGuests(l, f.guests, m, log)
+	}
 	if err != nil {
 		cancel()
 		<-ctrlDone

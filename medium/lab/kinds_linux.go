@@ -31,6 +31,10 @@ type Kind struct {
 	// Attach serves the kind's radios that exist already, building
 	// nothing (`vmedium run --attach`); nil when the kind cannot.
 	Attach func(ctx context.Context, m *medium.Medium, log *slog.Logger) (Backend, error)
+	// NoLab marks a kind whose radios no lab builds (Up is nil): guest
+	// radios come from VMs (`vmedium run --guests`). It is not a
+	// --backend, and `--backend auto` passes it by.
+	NoLab bool
 }
 
 // BackendFunc creates a lab's radios and MACs in the namespaces Up has
@@ -42,13 +46,19 @@ type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) err
 
 // Kinds is every radio kind, in the order `--backend auto` prefers them:
 // the project's module when it is loaded, then mac80211_hwsim, then
-// userspace TAP radios, which need nothing from the kernel but TUN/TAP.
-// Adding a kind is adding an entry here.
+// userspace TAP radios, which need nothing from the kernel but TUN/TAP;
+// last the radios of VM guests, which join from their agents and are never
+// built by a lab. Adding a kind is adding an entry here.
 var Kinds = []Kind{
 	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod, Attach: attachKmod},
 	{Name: medium.KindHwsim, Radio: "mac80211_hwsim", Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
 	{Name: medium.KindTap, Radio: "TAP", Probe: probeTap, Up: upTap},
+	{Name: medium.KindGuest, Radio: "VM guest", Probe: probeGuest, NoLab: true},
 }
+
+// probeGuest: guest radios need nothing on the host, neither root nor any
+// Wi-Fi kernel support (the guests' kernels run the radios).
+func probeGuest() []string { return nil }
 
 // LookupKind returns the kind called name.
 func LookupKind(name string) (Kind, bool) {
@@ -60,11 +70,14 @@ func LookupKind(name string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// KindNames lists the kinds' names in the table's order.
+// KindNames lists the names of the kinds a lab builds (--backend, a
+// radio's kind:), in the table's order.
 func KindNames() []string {
-	out := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		out[i] = string(k.Name)
+	var out []string
+	for _, k := range Kinds {
+		if !k.NoLab {
+			out = append(out, string(k.Name))
+		}
 	}
 	return out
 }
@@ -85,7 +98,7 @@ func AttachKindNames() (names, radios []string) {
 func CheckKinds() []Check {
 	out := make([]Check, len(Kinds))
 	for i, k := range Kinds {
-		out[i] = Check{Kind: k.Name, Reasons: k.Probe()}
+		out[i] = Check{Kind: k.Name, Reasons: k.Probe(), NoLab: k.NoLab}
 		out[i].Usable = len(out[i].Reasons) == 0
 	}
 	return out
@@ -97,7 +110,7 @@ func ValidateBackend(name string) error {
 	if name == BackendAuto {
 		return nil
 	}
-	if _, ok := LookupKind(name); ok {
+	if k, ok := LookupKind(name); ok && !k.NoLab {
 		return nil
 	}
 	return fmt.Errorf("invalid --backend %q: accepted are %s, %s", name, BackendAuto, strings.Join(KindNames(), ", "))

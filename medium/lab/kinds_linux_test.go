@@ -11,12 +11,13 @@ import (
 	"github.com/vmedium/vmedium/medium"
 )
 
-// TestKindsTable: every kind has a name, a probe and an Up; the names are
-// unique and are medium's kinds; validation and doctor read the table.
+// TestKindsTable: every kind has a name, a probe and an Up (but the guest
+// kind, whose radios no lab builds); the names are unique and are medium's
+// kinds; validation and doctor read the table.
 func TestKindsTable(t *testing.T) {
 	seen := map[medium.Kind]bool{}
 	for _, k := range Kinds {
-		if k.Name == "" || k.Radio == "" || k.Probe == nil || k.Up == nil {
+		if k.Name == "" || k.Radio == "" || k.Probe == nil || (k.Up == nil) != k.NoLab {
 			t.Errorf("incomplete kind %+v", k)
 		}
 		if seen[k.Name] {
@@ -43,6 +44,12 @@ func TestKindsTable(t *testing.T) {
 	}
 	if os.Geteuid() != 0 {
 		for _, c := range CheckKinds() {
+			if c.Kind == medium.KindGuest {
+				if !c.Usable || !c.NoLab {
+					t.Errorf("guest as non-root: %+v, want usable (nothing needed on the host) and no lab", c)
+				}
+				continue
+			}
 			if c.Usable || !strings.Contains(c.Reasons[0], "not root") {
 				t.Errorf("%s as non-root: %+v", c.Kind, c)
 			}
