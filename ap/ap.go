@@ -91,6 +91,14 @@ type Config struct {
 	// Log receives handshake events (authorized, wrong passphrase,
 	// timeouts, rekeys); nil discards them.
 	Log *slog.Logger
+	// Keys hands WPA2 to an authenticator above the AP (hostapd through
+	// the kmod backend, see extrsn.go): the AP announces RSNIE, admits
+	// stations with an RSN element, carries EAPOL frames to and from its
+	// stack in the clear, protects data with the keys the authenticator
+	// installs in Keys and opens a station's controlled port on
+	// Authorize. Passphrase must be empty.
+	Keys  *rsn.KeyTable
+	RSNIE []byte // the RSN element (ID and length included) with Keys
 }
 
 func (c *Config) check() error {
@@ -200,6 +208,9 @@ type StationInfo struct {
 	TxBytes   uint64        `json:"tx_bytes"`
 	TxFailed  uint64        `json:"tx_failed"`
 	TxRetries uint64        `json:"tx_retries"`
+	// RSNIE is the station's RSN element from its association request
+	// (nil on an open network): the kmod backend hands it to hostapd.
+	RSNIE []byte `json:"-"`
 }
 
 type counters struct {
@@ -273,7 +284,9 @@ func New(cfg Config, up Uplink) (*AP, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.Passphrase != "" {
+	if cfg.Keys != nil {
+		a.rsn = newExtRSN(&a.cfg)
+	} else if cfg.Passphrase != "" {
 		r, err := newAPRSN(&a.cfg)
 		if err != nil {
 			return nil, fmt.Errorf("new AP %s: %w", cfg.SSID, err)
@@ -360,7 +373,7 @@ func (a *AP) run(ctx context.Context) {
 	t := time.NewTicker(a.cfg.BeaconInterval)
 	defer t.Stop()
 	var rsnTick <-chan time.Time
-	if a.rsn != nil {
+	if a.rsn != nil && a.rsn.ext == nil {
 		// Handshake retransmissions and rekeys need a finer clock than
 		// a (possibly long) beacon interval.
 		rt := time.NewTicker(min(a.cfg.EAPOLTimeout/4, 50*time.Millisecond))
@@ -714,6 +727,9 @@ func (a *AP) handleAssoc(f frames.Frame, sa frames.MAC, rx medium.RxInfo) {
 		// With WPA2 a reassociation starts over with new keys.
 		st := &station{addr: sa, aid: aid, since: time.Now(), rsnIE: staRSN}
 		newSt = st
+		if a.rsn != nil && a.rsn.ext != nil {
+			a.rsn.ext.DeletePairwise(sa) // a new association starts unkeyed
+		}
 		st.lastSeen.Store(time.Now().UnixNano())
 		st.signal.Store(rx.SignalDBm)
 		delete(a.authed, sa)
@@ -733,7 +749,7 @@ func (a *AP) handleAssoc(f frames.Frame, sa frames.MAC, rx medium.RxInfo) {
 		frm[0] = frames.SubtypeReassocResp<<4 | frames.TypeMgmt<<2
 	}
 	a.sendMgmt(frm, false)
-	if newSt != nil && a.rsn != nil {
+	if newSt != nil && a.rsn != nil && a.rsn.ext == nil {
 		a.startHandshake(newSt)
 	}
 }
@@ -831,7 +847,12 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 		}
 		var bp *[bufSize]byte
 		var ok bool
-		if f, bp, ok = a.rsnReceive(f, st); !ok {
+		if a.rsn.ext != nil {
+			f, bp, ok = a.extReceive(f, st)
+		} else {
+			f, bp, ok = a.rsnReceive(f, st)
+		}
+		if !ok {
 			return
 		}
 		if bp != nil {
@@ -874,7 +895,13 @@ func (a *AP) relay(f frames.Frame, da, src frames.MAC, dst *station) {
 	copy(b[10:16], a.cfg.Addr[:])
 	copy(b[16:22], src[:])
 	binary.LittleEndian.PutUint16(b[22:], a.nextSeq()<<4)
-	if a.rsn != nil {
+	if a.rsn != nil && a.rsn.ext != nil {
+		var ok bool
+		if b, ok = a.extProtect(b, dst, false); !ok {
+			bufPool.Put(bp)
+			return
+		}
+	} else if a.rsn != nil {
 		k, ok := a.txKey(dst)
 		if !ok {
 			bufPool.Put(bp)
@@ -956,7 +983,12 @@ func (a *AP) SendEthernet(eth []byte) error {
 		a.c.malformed.Add(1)
 		return fmt.Errorf("ap %s: %w", a.cfg.SSID, err)
 	}
-	if a.rsn != nil {
+	if a.rsn != nil && a.rsn.ext != nil {
+		var ok bool
+		if frm, ok = a.extProtect(frm, dst, isEAPOLEthernet(eth)); !ok {
+			return ErrNotAuthorized
+		}
+	} else if a.rsn != nil {
 		k, ok := a.txKey(dst)
 		if !ok {
 			return ErrNotAuthorized
@@ -1002,6 +1034,7 @@ func (a *AP) info(st *station) StationInfo {
 		RxPackets: st.rxPackets.Load(), RxBytes: st.rxBytes.Load(),
 		TxPackets: st.txPackets.Load(), TxBytes: st.txBytes.Load(),
 		TxFailed: st.txFailed.Load(), TxRetries: st.txRetries.Load(),
+		RSNIE: st.rsnIE,
 	}
 }
 

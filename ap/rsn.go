@@ -75,6 +75,7 @@ type apRSN struct {
 	next    *groupKey // during a group rekey
 	hs      map[frames.MAC]*handshake
 	rekeyAt time.Time
+	ext     *rsn.KeyTable // non-nil: an external authenticator (extrsn.go)
 }
 
 func newAPRSN(cfg *Config) (*apRSN, error) {
@@ -365,7 +366,7 @@ func (a *AP) txKey(dst *station) (*rsn.Key, bool) {
 	if dst == nil {
 		return a.rsn.gtk.Load().key, true
 	}
-	k := dst.ptk.Load()
+	k := a.pairKey(dst)
 	if k == nil || !dst.authorized.Load() {
 		a.c.unauthorized.Add(1)
 		return nil, false
@@ -377,7 +378,7 @@ func (a *AP) txKey(dst *station) (*rsn.Key, bool) {
 // station may take relayProtected: not an EAPOL frame (those are the
 // AP's, handled by rsnReceive whatever their destination).
 func (a *AP) relayable(f frames.Frame, src *station) bool {
-	k := src.ptk.Load()
+	k := a.pairKey(src)
 	if k == nil {
 		return false
 	}
@@ -391,7 +392,7 @@ func (a *AP) relayable(f frames.Frame, src *station) bool {
 // one pass (rsn.Reencrypt). It does not allocate.
 func (a *AP) relayProtected(f frames.Frame, src, dst *station) {
 	r := a.radio.Load()
-	from := src.ptk.Load()
+	from := a.pairKey(src)
 	if r == nil || from == nil || !src.authorized.Load() {
 		a.c.unauthorized.Add(1)
 		return

@@ -37,6 +37,9 @@
 static unsigned int radios = 3;
 module_param(radios, uint, 0444);
 MODULE_PARM_DESC(radios, "number of radios (wiphy + interface each), 1..64");
+/* station=N: the name another virtual Wi-Fi driver uses for the same setting. */
+module_param_named(station, radios, uint, 0444);
+MODULE_PARM_DESC(station, "alias of radios");
 
 #define VW_MAX_RADIOS 64
 #define VW_TIMEOUT (10 * HZ) /* scan/connect without an answer from the medium */
@@ -74,6 +77,10 @@ struct vw_radio {
 	bool ap_started;
 	u32 ap_freq, ap_beacon_int, ap_dtim;
 	struct vw_sta sta[VMR_MAX_STATIONS];
+	/* The IEs wpa_supplicant asked for in its association request (its
+	 * RSN element), reported back with the connect result. */
+	u8 assoc_ies[VMR_MAX_IES];
+	size_t assoc_ies_len;
 };
 
 static struct vw_radio *vw_radios[VW_MAX_RADIOS];
@@ -426,12 +433,17 @@ static int vw_connect(struct wiphy *wiphy, struct net_device *ndev,
 		return -ENETDOWN;
 	if (sme->ssid_len == 0 || sme->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return -EINVAL;
-	msg = vw_event_new(r, VMR_CMD_CONNECT, 128, GFP_KERNEL, &hdr);
+	if (sme->ie_len > VMR_MAX_IES)
+		return -EINVAL;
+	msg = vw_event_new(r, VMR_CMD_CONNECT, 128 + nla_total_size(sme->ie_len), GFP_KERNEL,
+			   &hdr);
 	if (!msg)
 		return -ENOMEM;
 	if (nla_put(msg, VMR_ATTR_SSID, sme->ssid_len, sme->ssid) ||
 	    (bssid && nla_put(msg, VMR_ATTR_BSSID, ETH_ALEN, bssid)) ||
-	    (chan && nla_put_u32(msg, VMR_ATTR_FREQ, chan->center_freq))) {
+	    (chan && nla_put_u32(msg, VMR_ATTR_FREQ, chan->center_freq)) ||
+	    (sme->privacy && nla_put_flag(msg, VMR_ATTR_PRIVACY)) ||
+	    (sme->ie_len && nla_put(msg, VMR_ATTR_ASSOC_IES, sme->ie_len, sme->ie))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -444,6 +456,8 @@ static int vw_connect(struct wiphy *wiphy, struct net_device *ndev,
 	r->state = VW_CONNECTING;
 	memcpy(r->ssid, sme->ssid, sme->ssid_len);
 	r->ssid_len = sme->ssid_len;
+	memcpy(r->assoc_ies, sme->ie, sme->ie_len);
+	r->assoc_ies_len = sme->ie_len;
 	spin_unlock_irqrestore(&r->lock, flags);
 
 	err = vw_event_send(msg, hdr);
@@ -568,7 +582,7 @@ static int vw_change_virtual_intf(struct wiphy *wiphy, struct net_device *ndev,
 }
 
 static int vw_send_beacon(struct vw_radio *r, u8 cmd, const u8 *ssid, size_t ssid_len,
-			  const struct cfg80211_beacon_data *b, bool hidden)
+			  const struct cfg80211_beacon_data *b, bool hidden, bool privacy)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -589,7 +603,8 @@ static int vw_send_beacon(struct vw_radio *r, u8 cmd, const u8 *ssid, size_t ssi
 	    nla_put_u32(msg, VMR_ATTR_DTIM, dtim) ||
 	    (b->tail_len && b->tail_len <= VMR_MAX_IES &&
 	     nla_put(msg, VMR_ATTR_IES, b->tail_len, b->tail)) ||
-	    (hidden && nla_put_flag(msg, VMR_ATTR_HIDDEN))) {
+	    (hidden && nla_put_flag(msg, VMR_ATTR_HIDDEN)) ||
+	    (privacy && nla_put_flag(msg, VMR_ATTR_PRIVACY))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -604,8 +619,6 @@ static int vw_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 
 	if (!s->ssid || s->ssid_len == 0 || s->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return -EINVAL;
-	if (s->privacy)
-		return -EOPNOTSUPP; /* open networks only */
 	spin_lock_irqsave(&r->lock, flags);
 	r->ap_started = true;
 	memcpy(r->ssid, s->ssid, s->ssid_len);
@@ -618,7 +631,7 @@ static int vw_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	/* Without a medium the AP still starts; the medium learns of it from
 	 * its GET_RADIO dump when it registers. */
 	if (vw_send_beacon(r, VMR_CMD_START_AP, s->ssid, s->ssid_len, &s->beacon,
-			   s->hidden_ssid != NL80211_HIDDEN_SSID_NOT_IN_USE) == 0)
+			   s->hidden_ssid != NL80211_HIDDEN_SSID_NOT_IN_USE, s->privacy) == 0)
 		netif_carrier_on(ndev);
 	return 0;
 }
@@ -628,7 +641,7 @@ static int vw_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
 {
 	struct vw_radio *r = vw_wiphy_radio(wiphy);
 
-	vw_send_beacon(r, VMR_CMD_CHANGE_BEACON, NULL, 0, info, false);
+	vw_send_beacon(r, VMR_CMD_CHANGE_BEACON, NULL, 0, info, false, false);
 	return 0;
 }
 
@@ -646,6 +659,167 @@ static int vw_stop_ap(struct wiphy *wiphy, struct net_device *ndev, unsigned int
 	return 0;
 }
 
+
+/* ---- security: keys and the controlled port, handed to the medium ----
+ *
+ * The module keeps no key: the medium is the "firmware" that encrypts and
+ * decrypts data frames (CCMP-128) and enforces the controlled port, so
+ * every key operation cfg80211 asks for becomes an event. EAPOL frames
+ * travel the plain data path (ETH_P_PAE through ndo_start_xmit and RX),
+ * which is where hostapd and wpa_supplicant send and read them on a
+ * driver without control-port-over-nl80211.
+ */
+
+static const u32 vw_cipher_suites[] = {
+	WLAN_CIPHER_SUITE_CCMP,
+};
+
+#define VW_KEY_MSG_SIZE 256
+
+static int vw_key_event(struct vw_radio *r, u8 cmd, u8 key_index, bool pairwise,
+			const u8 *mac_addr, struct key_params *params)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!READ_ONCE(vw_portid))
+		return -ENETDOWN;
+	msg = vw_event_new(r, cmd, VW_KEY_MSG_SIZE, GFP_KERNEL, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u8(msg, VMR_ATTR_KEY_IDX, key_index) ||
+	    (pairwise && nla_put_flag(msg, VMR_ATTR_PAIRWISE)) ||
+	    (mac_addr && nla_put(msg, VMR_ATTR_STA_ADDR, ETH_ALEN, mac_addr)) ||
+	    (params && (nla_put_u32(msg, VMR_ATTR_CIPHER, params->cipher) ||
+			nla_put(msg, VMR_ATTR_KEY, params->key_len, params->key) ||
+			(params->seq_len &&
+			 nla_put(msg, VMR_ATTR_KEY_SEQ, params->seq_len, params->seq))))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return vw_event_send(msg, hdr);
+}
+
+static int vw_add_key(struct wiphy *wiphy, struct net_device *ndev, int link_id,
+		      u8 key_index, bool pairwise, const u8 *mac_addr,
+		      struct key_params *params)
+{
+	if (params->cipher != WLAN_CIPHER_SUITE_CCMP)
+		return -EOPNOTSUPP;
+	if (params->key_len > VMR_MAX_KEY || params->seq_len > 16)
+		return -EINVAL;
+	if (pairwise && !mac_addr)
+		return -EINVAL;
+	return vw_key_event(vw_wiphy_radio(wiphy), VMR_CMD_ADD_KEY, key_index, pairwise,
+			    mac_addr, params);
+}
+
+static int vw_del_key(struct wiphy *wiphy, struct net_device *ndev, int link_id,
+		      u8 key_index, bool pairwise, const u8 *mac_addr)
+{
+	/* Nothing to delete without a medium: it holds every key. */
+	vw_key_event(vw_wiphy_radio(wiphy), VMR_CMD_DEL_KEY, key_index, pairwise,
+		     mac_addr, NULL);
+	return 0;
+}
+
+static int vw_default_key_event(struct vw_radio *r, u8 key_index, bool unicast,
+				bool multicast, bool mgmt)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!READ_ONCE(vw_portid))
+		return -ENETDOWN;
+	msg = vw_event_new(r, VMR_CMD_SET_DEFAULT_KEY, 64, GFP_KERNEL, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u8(msg, VMR_ATTR_KEY_IDX, key_index) ||
+	    (unicast && nla_put_flag(msg, VMR_ATTR_DEFAULT_UNICAST)) ||
+	    (multicast && nla_put_flag(msg, VMR_ATTR_DEFAULT_MULTICAST)) ||
+	    (mgmt && nla_put_flag(msg, VMR_ATTR_MGMT))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return vw_event_send(msg, hdr);
+}
+
+static int vw_set_default_key(struct wiphy *wiphy, struct net_device *ndev, int link_id,
+			      u8 key_index, bool unicast, bool multicast)
+{
+	return vw_default_key_event(vw_wiphy_radio(wiphy), key_index, unicast, multicast,
+				    false);
+}
+
+static int vw_set_default_mgmt_key(struct wiphy *wiphy, struct net_device *ndev,
+				   int link_id, u8 key_index)
+{
+	return vw_default_key_event(vw_wiphy_radio(wiphy), key_index, false, false, true);
+}
+
+/* vw_sta_event sends cmd about station mac with one u8 or u16 value. */
+static int vw_sta_event(struct vw_radio *r, u8 cmd, const u8 *mac, int attr, u16 val)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!READ_ONCE(vw_portid))
+		return -ENETDOWN;
+	msg = vw_event_new(r, cmd, 64, GFP_KERNEL, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (attr == VMR_ATTR_AUTHORIZED)
+		err = nla_put_u8(msg, attr, val);
+	else
+		err = nla_put_u16(msg, attr, val);
+	if (err || nla_put(msg, VMR_ATTR_STA_ADDR, ETH_ALEN, mac)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return vw_event_send(msg, hdr);
+}
+
+/*
+ * vw_change_station forwards the controlled port: hostapd authorizes a
+ * station after its 4-way handshake, wpa_supplicant its AP. Other flags
+ * (associated, WME, short preamble) describe what the medium's MAC already
+ * decided and are accepted as they are.
+ */
+static int vw_change_station(struct wiphy *wiphy, struct net_device *ndev, const u8 *mac,
+			     struct station_parameters *params)
+{
+	u32 auth = BIT(NL80211_STA_FLAG_AUTHORIZED);
+
+	if (!(params->sta_flags_mask & auth))
+		return 0;
+	return vw_sta_event(vw_wiphy_radio(wiphy), VMR_CMD_AUTHORIZE, mac, VMR_ATTR_AUTHORIZED,
+			    !!(params->sta_flags_set & auth));
+}
+
+/*
+ * vw_del_station asks the medium's AP to remove a station (hostapd's
+ * deauthentication, or its flush at start with the broadcast address). The
+ * cache entry goes when the medium reports the station gone (DEL_STATION).
+ */
+static int vw_del_station(struct wiphy *wiphy, struct net_device *ndev,
+			  struct station_del_parameters *params)
+{
+	const u8 *mac = params->mac ?: ndev->broadcast;
+
+	vw_sta_event(vw_wiphy_radio(wiphy), VMR_CMD_KICK_STATION, mac, VMR_ATTR_REASON,
+		     params->reason_code ?: WLAN_REASON_UNSPECIFIED);
+	return 0;
+}
+
+/* vw_change_bss accepts hostapd's BSS parameters (CTS protection, preamble,
+ * slot time): the medium's AP has no use for them. */
+static int vw_change_bss(struct wiphy *wiphy, struct net_device *ndev,
+			 struct bss_parameters *params)
+{
+	return 0;
+}
+
 static const struct cfg80211_ops vw_cfg_ops = {
 	.scan = vw_scan,
 	.abort_scan = vw_abort_scan,
@@ -657,6 +831,13 @@ static const struct cfg80211_ops vw_cfg_ops = {
 	.start_ap = vw_start_ap,
 	.change_beacon = vw_change_beacon,
 	.stop_ap = vw_stop_ap,
+	.add_key = vw_add_key,
+	.del_key = vw_del_key,
+	.set_default_key = vw_set_default_key,
+	.set_default_mgmt_key = vw_set_default_mgmt_key,
+	.change_station = vw_change_station,
+	.del_station = vw_del_station,
+	.change_bss = vw_change_bss,
 };
 
 /* ---- netlink commands from the medium ---- */
@@ -689,6 +870,7 @@ static const struct nla_policy vw_policy[VMR_ATTR_MAX + 1] = {
 	[VMR_ATTR_TX_DROPPED] = { .type = NLA_U64 },
 	[VMR_ATTR_HIDDEN] = { .type = NLA_FLAG },
 	[VMR_ATTR_PAD] = { .type = NLA_REJECT },
+	[VMR_ATTR_ASSOC_IES] = { .type = NLA_BINARY, .len = VMR_MAX_IES },
 };
 
 static struct vw_radio *vw_info_radio(struct genl_info *info)
@@ -917,6 +1099,8 @@ static int vw_nl_connect_result(struct sk_buff *skb, struct genl_info *info)
 	struct cfg80211_bss *bss;
 	unsigned long flags;
 	struct vw_sta *s;
+	u8 *req_ie = NULL;
+	size_t req_ie_len = 0;
 	u16 status;
 	bool ok;
 
@@ -950,6 +1134,10 @@ static int vw_nl_connect_result(struct sk_buff *skb, struct genl_info *info)
 		s = vw_sta_get(r, r->bssid);
 		if (s)
 			vw_sta_update(s, a);
+		if (r->assoc_ies_len) {
+			req_ie = kmemdup(r->assoc_ies, r->assoc_ies_len, GFP_ATOMIC);
+			req_ie_len = req_ie ? r->assoc_ies_len : 0;
+		}
 	}
 	spin_unlock_irqrestore(&r->lock, flags);
 	if (!ok) {
@@ -959,8 +1147,9 @@ static int vw_nl_connect_result(struct sk_buff *skb, struct genl_info *info)
 	cancel_delayed_work(&r->conn_timeout);
 	/* cfg80211 takes over the reference on bss. 6.1 copies the BSSID
 	 * from the bssid argument even when bss is given: pass both. */
-	cfg80211_connect_bss(r->ndev, bss->bssid, bss, NULL, 0, NULL, 0, WLAN_STATUS_SUCCESS,
-			     GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+	cfg80211_connect_bss(r->ndev, bss->bssid, bss, req_ie, req_ie_len, NULL, 0,
+			     WLAN_STATUS_SUCCESS, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+	kfree(req_ie);
 	netif_carrier_on(r->ndev);
 	return 0;
 not_connecting:
@@ -1052,6 +1241,12 @@ static int vw_nl_new_station(struct sk_buff *skb, struct genl_info *info)
 		if (s) {
 			vw_sta_update(s, a);
 			vw_sta_fill(s, sinfo);
+		}
+		/* hostapd reads the station's RSN element from here and
+		 * starts the 4-way handshake. */
+		if (a[VMR_ATTR_ASSOC_IES]) {
+			sinfo->assoc_req_ies = nla_data(a[VMR_ATTR_ASSOC_IES]);
+			sinfo->assoc_req_ies_len = nla_len(a[VMR_ATTR_ASSOC_IES]);
 		}
 	} else {
 		s = NULL;
@@ -1243,6 +1438,11 @@ static struct vw_radio *vw_radio_create(u32 idx)
 	wiphy->max_scan_ssids = 4;
 	wiphy->max_scan_ie_len = VMR_MAX_IES;
 	wiphy->flags |= WIPHY_FLAG_NETNS_OK;
+	/* The medium's AP associates stations itself; hostapd learns of them
+	 * from NEW_STATION events with their association request IEs. */
+	wiphy->flags |= WIPHY_FLAG_HAVE_AP_SME;
+	wiphy->cipher_suites = vw_cipher_suites;
+	wiphy->n_cipher_suites = ARRAY_SIZE(vw_cipher_suites);
 	memcpy(wiphy->perm_addr, addr, ETH_ALEN);
 
 	err = wiphy_register(wiphy);

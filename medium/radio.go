@@ -17,6 +17,7 @@ const (
 	KindHwsim Kind = "hwsim" // kernel mac80211_hwsim radio
 	KindKmod  Kind = "kmod"  // the project's own cfg80211 module
 	KindLocal Kind = "local" // in-process radio (tests, tools)
+	KindGuest Kind = "guest" // a radio of a VM guest, relayed by its agent (medium/guest)
 )
 
 // RxInfo is what a receiver learns about one delivered frame.

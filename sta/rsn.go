@@ -30,6 +30,8 @@ type assocRSN struct {
 
 	sup rsn.Supplicant
 	tk  [16]byte // the installed TK: a retransmitted message 3 does not reinstall it
+
+	ext *rsn.KeyTable // non-nil: an external supplicant (extrsn.go)
 }
 
 // pmk returns the PSK of ssid, derived once per SSID (4096 PBKDF2
@@ -50,6 +52,14 @@ func (s *STA) pmk(ssid string) ([]byte, error) {
 // configuration: WPA2-PSK/CCMP when it has a passphrase, an open network
 // (no Privacy bit) when it has none.
 func (s *STA) securityMatches(b BSS) bool {
+	if s.cfg.Keys != nil {
+		// The supplicant above chose the network: it asked for RSN when
+		// its IEs carry an RSN element.
+		if s.extWantsRSN() {
+			return len(b.RSN) >= 2
+		}
+		return b.Capability&frames.CapPrivacy == 0
+	}
 	if s.cfg.Passphrase == "" {
 		return b.Capability&frames.CapPrivacy == 0
 	}

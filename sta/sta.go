@@ -96,6 +96,13 @@ type Config struct {
 	// Log receives handshake events (authorized, failures, rekeys); nil
 	// discards them.
 	Log *slog.Logger
+	// Keys hands WPA2 to a supplicant above the station (wpa_supplicant
+	// through the kmod backend, see extrsn.go): the station joins what
+	// it is told to, puts the IEs of SetAssocIEs in its association
+	// requests, carries EAPOL frames in the clear (protected once a
+	// pairwise key is installed) and protects data with the keys the
+	// supplicant installs in Keys. Passphrase must be empty.
+	Keys *rsn.KeyTable
 }
 
 func (c *Config) check() error {
@@ -274,6 +281,7 @@ type STA struct {
 	// joining is the BSSID being associated with: its EAPOL message 1
 	// may arrive before the association response is processed.
 	joining atomic.Pointer[frames.MAC]
+	extIEs  atomic.Pointer[[]byte] // Config.Keys: IEs for association requests
 	state   atomic.Int32
 
 	lastBeacon atomic.Int64 // unix ns of the last beacon from our BSS
@@ -434,7 +442,7 @@ func (s *STA) BSSID() (frames.MAC, bool) {
 // and, on a WPA2 network, authorized by the 4-way handshake.
 func (s *STA) connectedNow() bool {
 	a := s.assoc.Load()
-	return a != nil && (a.rsn == nil || a.rsn.authorized.Load())
+	return a != nil && (a.rsn == nil || a.rsn.ext != nil || a.rsn.authorized.Load())
 }
 
 // WaitAssociated blocks until the station is associated (and, on a WPA2
@@ -649,6 +657,9 @@ func (s *STA) join(ctx context.Context, gen uint64, bss BSS) (aid, status uint16
 	if s.cfg.Passphrase != "" {
 		e = rsn.WPA2PSK().AppendIE(e)
 	}
+	if p := s.extIEs.Load(); s.cfg.Keys != nil && p != nil {
+		e = append(e, *p...)
+	}
 	for i := 0; i < s.cfg.MgmtAttempts; i++ {
 		var b [160]byte
 		if !s.sendMgmt(frames.AppendAssocRequest(b[:0], s.hdr(bss.BSSID), staCapability, 10, e)).Acked {
@@ -703,6 +714,11 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 		ht := time.NewTimer(s.cfg.HandshakeTimeout)
 		defer ht.Stop()
 		hsTimeout = ht.C
+	} else if s.cfg.Keys != nil && s.extWantsRSN() {
+		a.rsn = &assocRSN{ext: s.cfg.Keys}
+		// A new association starts unkeyed, whatever a previous one
+		// left: message 2 must go in the clear.
+		s.cfg.Keys.DeletePairwise(bss.BSSID)
 	}
 	s.lastBeacon.Store(time.Now().UnixNano())
 	s.signal.Store(bss.SignalDBm)
@@ -712,8 +728,8 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 		s.c.connects.Add(1)
 		s.emit(Event{Type: EventConnected, SSID: a.ssid, BSSID: a.bssid, AID: aid, SignalDBm: bss.SignalDBm})
 	}
-	if a.rsn == nil {
-		authorized()
+	if a.rsn == nil || a.rsn.ext != nil {
+		authorized() // with an external supplicant: the link is up, its handshake follows
 	} else {
 		s.setState(Handshaking)
 	}
@@ -724,7 +740,7 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 		if send {
 			s.sendDeauth(a.bssid, reason)
 		}
-		if a.rsn != nil && !a.rsn.authorized.Load() {
+		if a.rsn != nil && a.rsn.ext == nil && !a.rsn.authorized.Load() {
 			s.c.connectFail.Add(1)
 			s.emit(Event{Type: EventConnectFailed, SSID: a.ssid, BSSID: a.bssid, Status: frames.StatusUnspecified, Reason: reason})
 			return
@@ -788,7 +804,7 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 			} else {
 				s.c.disassocRecv.Add(1)
 			}
-			if a.rsn != nil && !a.rsn.authorized.Load() {
+			if a.rsn != nil && a.rsn.ext == nil && !a.rsn.authorized.Load() {
 				handshakeFailed(fmt.Sprintf("the AP ended the association (reason %d) before the handshake completed", reason))
 				leave(reason, false, false)
 				return false
@@ -1026,7 +1042,12 @@ func (s *STA) deliverData(f frames.Frame) {
 	if a.rsn != nil {
 		var pbp *[bufSize]byte
 		var ok bool
-		if f, pbp, ok = s.rsnReceive(f, a.rsn); !ok {
+		if a.rsn.ext != nil {
+			f, pbp, ok = s.extReceive(f, a)
+		} else {
+			f, pbp, ok = s.rsnReceive(f, a.rsn)
+		}
+		if !ok {
 			return
 		}
 		if pbp != nil {
@@ -1066,7 +1087,12 @@ func (s *STA) SendEthernet(eth []byte) error {
 		s.c.txForeign.Add(1)
 		return ErrForeignSource
 	}
-	if a.rsn != nil && !a.rsn.authorized.Load() {
+	if a.rsn != nil && a.rsn.ext == nil && !a.rsn.authorized.Load() {
+		s.c.unauthorized.Add(1)
+		return ErrNotAuthorized
+	}
+	eapol := isEAPOLEthernet(eth)
+	if a.rsn != nil && a.rsn.ext != nil && !eapol && !a.extPortOpen() {
 		s.c.unauthorized.Add(1)
 		return ErrNotAuthorized
 	}
@@ -1077,7 +1103,16 @@ func (s *STA) SendEthernet(eth []byte) error {
 		s.c.malformed.Add(1)
 		return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
 	}
-	if a.rsn != nil {
+	if a.rsn != nil && a.rsn.ext != nil {
+		if k, ok := a.rsn.ext.Pairwise(a.bssid); ok {
+			if frm, err = k.Encrypt(frm); err != nil {
+				return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
+			}
+		} else if !eapol {
+			s.c.unauthorized.Add(1)
+			return ErrNotAuthorized
+		}
+	} else if a.rsn != nil {
 		if frm, err = a.rsn.ptk.Load().Encrypt(frm); err != nil {
 			return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
 		}
@@ -1136,7 +1171,7 @@ func (s *STA) MACStatus() medium.MACStatus {
 		st.Cipher = "none"
 		if a.rsn != nil {
 			st.Cipher = ""
-			if a.rsn.authorized.Load() {
+			if a.rsn.authorized.Load() || (a.rsn.ext != nil && a.extPortOpen()) {
 				st.Cipher = "CCMP"
 			}
 		}

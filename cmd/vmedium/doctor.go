@@ -29,7 +29,7 @@ func doctor(args []string, stdout, stderr io.Writer) int {
 	checks := lab.CheckKinds()
 	usable := 0
 	for _, c := range checks {
-		if c.Usable {
+		if c.Usable && !c.NoLab { // guest radios need a medium built by another kind or --no-lab
 			usable++
 		}
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // This file is the only place cmd/vmedium builds radios: a lab (lab.Up) or
-// an attachment (lab.Attach), both read from the table lab.Kinds.
+// an attachment (lab.Attach), both read from the table lab.Kinds, or none
+// (--no-lab); guests' radios join through serveGuests (guests.go).
 
 // runningLab is what run needs of a lab or an attachment.
 type runningLab interface {
@@ -35,6 +36,9 @@ var labBuilder = func(ctx context.Context, f *runFlags, cfg *lab.Config, kind me
 	log *slog.Logger, progress io.Writer) (runningLab, error) {
 	if f.attach {
 		return lab.Attach(ctx, string(kind), m, log)
+	}
+	if f.noLab {
+		return noLab{}, nil
 	}
 	return lab.Up(ctx, cfg, lab.Options{
 		Medium: m, Backend: string(kind), StateDir: f.stateDir, ReuseNetns: f.reuseNetns,

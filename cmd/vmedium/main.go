@@ -20,6 +20,8 @@ const usage = `usage: vmedium VERB [FLAGS]
 Verbs:
   run       bring up the lab and serve the control API and metrics until SIGINT/SIGTERM
             (vmedium run -h lists its flags)
+  agent     in a VM guest: relay its mac80211_hwsim radios to the host's vmedium
+            (vmedium agent --connect virtio:PORT|unix:PATH|tcp:HOST:PORT [--name GUEST])
   doctor    report for each radio kind whether it can run here, and why not
   wmediumd  the wmediumd drop-in (also when this binary is invoked as wmediumd;
             vmedium wmediumd -h lists its flags)
@@ -46,6 +48,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return wmediumdCmd("wmediumd", args[1:], stdout, stderr)
 	case "doctor":
 		return doctor(args[1:], stdout, stderr)
+	case "agent":
+		return agentCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "vmedium %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -53,6 +57,6 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "vmedium: unknown verb %q: accepted are run, doctor, wmediumd, version, help\n", args[0])
+	fmt.Fprintf(stderr, "vmedium: unknown verb %q: accepted are run, agent, doctor, wmediumd, version, help\n", args[0])
 	return 2
 }

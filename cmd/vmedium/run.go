@@ -22,6 +22,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/control"
+	"github.com/vmedium/vmedium/medium/guest/transport"
 	"github.com/vmedium/vmedium/medium/lab"
 )
 
@@ -37,7 +38,9 @@ type runFlags struct {
 	attach      bool
 	metricsAddr string
 	logLevel    string
-	wmediumdCfg string // --wmediumd-config (attach mode)
+	guests      []transport.Addr // --guests: where guest agents connect
+	noLab       bool             // --no-lab: no local radios, only guests'
+	wmediumdCfg string           // --wmediumd-config (attach mode)
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -53,11 +56,27 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.StringVar(&f.stateDir, "state-dir", control.DefaultStateDir, "runtime state `DIR`")
 	fs.BoolVar(&f.reset, "reset", false, "start clean: forget the saved runtime state")
 	fs.BoolVar(&f.reuseNetns, "reuse-netns", false, "use network namespaces that already exist")
-	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the mac80211_hwsim radios that already exist\n"+
-		"(modprobe mac80211_hwsim radios=N; iw phy PHY set netns …) and those created later,\n"+
-		"named after their interfaces (vmctl deny -s wlan1 -d wlan2); --backend "+strings.Join(attachable, "|")+" or auto")
+	fs.BoolVar(&f.attach, "attach", false, "build no lab: serve the radios that already exist (mac80211_hwsim: modprobe\n"+
+		"mac80211_hwsim radios=N; vmedium.ko: insmod vmedium.ko radios=N; then iw phy PHY set netns …),\n"+
+		"named after their interfaces (vmctl deny -s wlan1 -d wlan2, -s vw1 -d vw2); --backend "+strings.Join(attachable, "|")+"\n"+
+		"or auto (every kind loaded here, side by side)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9380", `Prometheus metrics address ("" or "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
+	fs.Func("guests", "serve VM guests' agents (vmedium agent) on `ADDR`: unix:PATH or tcp:HOST:PORT (repeatable);\n"+
+		"their radios join the medium as kind guest, named GUEST/IFACE (vmctl deny -s vm1/wlan0 -d vm2/wlan0)",
+		func(s string) error {
+			a, err := transport.ParseAddr(s)
+			if err != nil {
+				return err
+			}
+			if a.Scheme != "unix" && a.Scheme != "tcp" {
+				return fmt.Errorf("%q: the host listens on unix:PATH or tcp:HOST:PORT (virtio:PORT is the agent's side, in the guest)", s)
+			}
+			f.guests = append(f.guests, a)
+			return nil
+		})
+	fs.BoolVar(&f.noLab, "no-lab", false, "build no lab: a medium with no local radios, only the guests' (--guests);\n"+
+		"needs neither root nor any Wi-Fi kernel support")
 	fs.StringVar(&f.wmediumdCfg, "wmediumd-config", "", "with --attach: decide the links from a wmediumd config `FILE` (as vmedium wmediumd -c)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -74,6 +93,20 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	if f.wmediumdCfg != "" && !f.attach {
 		return nil, errors.New("--wmediumd-config describes radios that already exist: use it with --attach")
 	}
+	if f.noLab {
+		switch {
+		case len(f.guests) == 0:
+			return nil, errors.New("--no-lab builds no radios, so without --guests ADDR the medium would stay empty: add --guests unix:PATH (or tcp:HOST:PORT)")
+		case f.attach:
+			return nil, errors.New("--no-lab and --attach both replace the lab: drop one of them")
+		case f.config != "":
+			return nil, errors.New("--no-lab builds no lab, so --config has nothing to describe: drop one of them")
+		case f.reuseNetns:
+			return nil, errors.New("--no-lab creates no namespaces, so --reuse-netns has no meaning: drop it")
+		case f.backend != lab.BackendAuto:
+			return nil, fmt.Errorf("--no-lab builds no radios of kind %s: drop --backend", f.backend)
+		}
+	}
 	if f.attach {
 		switch {
 		case f.backend != lab.BackendAuto && !slices.Contains(attachable, f.backend):
@@ -83,9 +116,6 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 			return nil, errors.New("--attach builds no lab, so --config has nothing to describe: drop one of them")
 		case f.reuseNetns:
 			return nil, errors.New("--attach creates no namespaces, so --reuse-netns has no meaning: drop it")
-		}
-		if f.backend == lab.BackendAuto {
-			f.backend = attachable[0]
 		}
 	}
 	if f.metricsAddr == "off" {
@@ -186,7 +216,10 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	var cfg *lab.Config
 	kind := medium.Kind(f.backend)
 	why := fmt.Sprintf("backend %s (--attach: serving the radios that exist)", f.backend)
-	if !f.attach {
+	if f.noLab {
+		kind, why = medium.KindGuest, "no lab (--no-lab): the medium's radios are the guests'"
+	}
+	if !f.attach && !f.noLab {
 		var err error
 		if cfg, err = loadLabConfig(f.config); err != nil {
 			return err
@@ -292,6 +325,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	log.Info("control API", "socket", f.socket, "state", control.PhaseStarting)
 
 	l, err := labBuilder(ctx, f, cfg, kind, m, log, stderr)
+	if err == nil && len(f.guests) > 0 {
+		l, err = serveGuests(l, f.guests, m, log)
+	}
 	if err != nil {
 		cancel()
 		<-ctrlDone

@@ -51,10 +51,15 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--metrics-addr", "9380"}, `invalid --metrics-addr "9380"`},
 		{[]string{"--seed", "x"}, `invalid value "x" for flag -seed`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"--attach", "--backend", "tap"}, "--attach serves existing mac80211_hwsim radios: it works with --backend hwsim (or auto), not --backend tap"},
-		{[]string{"--attach", "--backend", "kmod"}, "not --backend kmod"},
+		{[]string{"--attach", "--backend", "tap"}, "--attach serves existing vmedium.ko or mac80211_hwsim radios: it works with --backend kmod, hwsim (or auto), not --backend tap"},
 		{[]string{"--attach", "--config", "lab.yaml"}, "--attach builds no lab, so --config has nothing to describe"},
 		{[]string{"--attach", "--reuse-netns"}, "--attach creates no namespaces, so --reuse-netns has no meaning"},
+		{[]string{"--no-lab"}, "without --guests ADDR the medium would stay empty"},
+		{[]string{"--no-lab", "--guests", "unix:/tmp/g", "--attach"}, "--no-lab and --attach both replace the lab"},
+		{[]string{"--no-lab", "--guests", "unix:/tmp/g", "--backend", "tap"}, "--no-lab builds no radios of kind tap"},
+		{[]string{"--guests", "virtio:org.vmedium.air"}, "the host listens on unix:PATH or tcp:HOST:PORT"},
+		{[]string{"--guests", "vsock:3:1"}, `unknown transport scheme "vsock"`},
+		{[]string{"--backend", "guest"}, `invalid --backend "guest": accepted are auto, kmod, hwsim, tap`},
 	} {
 		var o, e bytes.Buffer
 		if code := dispatch(append([]string{"run"}, c.args...), &o, &e); code != 2 || !strings.Contains(e.String(), c.want) {
@@ -66,8 +71,8 @@ func TestRunFlagErrors(t *testing.T) {
 		t.Fatalf("flags %+v %v", f, err)
 	}
 	f, err = parseRunFlags([]string{"--attach"}, &bytes.Buffer{})
-	if err != nil || !f.attach || f.backend != "hwsim" {
-		t.Fatalf("--attach: flags %+v %v, want attach with backend hwsim", f, err)
+	if err != nil || !f.attach || f.backend != "auto" {
+		t.Fatalf("--attach: flags %+v %v, want attach with backend auto (every loaded kind)", f, err)
 	}
 	var o, e bytes.Buffer
 	if code := dispatch([]string{"run", "-h"}, &o, &e); code != 0 || !strings.Contains(e.String(), "-attach") {
@@ -104,6 +109,14 @@ func TestDoctorAndVersion(t *testing.T) {
 		if c.Usable != (len(c.Reasons) == 0) {
 			t.Errorf("%s: usable=%v with reasons %q", c.Kind, c.Usable, c.Reasons)
 		}
+		if c.NoLab {
+			// Guest radios need nothing on the host; they do not make
+			// the machine able to build a lab.
+			if !c.Usable || c.Kind != medium.KindGuest {
+				t.Errorf("%s: %+v, want the usable guest kind", c.Kind, c)
+			}
+			continue
+		}
 		usable = usable || c.Usable
 		if os.Geteuid() != 0 && (c.Usable || !strings.Contains(c.Reasons[0], "not root")) {
 			t.Errorf("%s as non-root: %+v, want a not-root reason", c.Kind, c)
@@ -113,7 +126,7 @@ func TestDoctorAndVersion(t *testing.T) {
 		// This machine: no module support, so the kernel kinds cannot run
 		// and doctor must say so.
 		for _, c := range checks {
-			if c.Kind == medium.KindTap {
+			if c.Kind == medium.KindTap || c.NoLab {
 				continue
 			}
 			if c.Usable || !strings.Contains(strings.Join(c.Reasons, "\n"), "no loadable module support") {

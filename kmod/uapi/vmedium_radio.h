@@ -24,6 +24,7 @@
 #define VMR_MAX_FRAME 2304  /* largest Ethernet frame carried in VMR_ATTR_FRAME */
 #define VMR_MAX_IES 1024    /* largest VMR_ATTR_IES */
 #define VMR_MAX_STATIONS 16 /* cached stations per interface */
+#define VMR_MAX_KEY 32      /* largest VMR_ATTR_KEY */
 
 enum vmr_cmd {
 	VMR_CMD_UNSPEC,
@@ -47,6 +48,16 @@ enum vmr_cmd {
 	VMR_CMD_NEW_STATION,    /* medium->kmod: AP: a station associated */
 	VMR_CMD_DEL_STATION,    /* medium->kmod: AP: a station left */
 	VMR_CMD_CARRIER,        /* medium->kmod: carrier on/off (CARRIER) */
+	/* Security: keys and the controlled port belong to the medium (the
+	 * "firmware" encrypts and decrypts with CCMP), which hostapd or
+	 * wpa_supplicant drive through cfg80211. */
+	VMR_CMD_ADD_KEY,        /* kmod->medium: KEY_IDX, CIPHER, KEY, [KEY_SEQ],
+				 * [STA_ADDR] (pairwise: PAIRWISE + STA_ADDR) */
+	VMR_CMD_DEL_KEY,        /* kmod->medium: KEY_IDX, [PAIRWISE + STA_ADDR] */
+	VMR_CMD_SET_DEFAULT_KEY,/* kmod->medium: KEY_IDX, [DEFAULT_UNICAST],
+				 * [DEFAULT_MULTICAST], [MGMT] */
+	VMR_CMD_AUTHORIZE,      /* kmod->medium: STA_ADDR, AUTHORIZED (controlled port) */
+	VMR_CMD_KICK_STATION,   /* kmod->medium: AP: remove STA_ADDR (broadcast: all), REASON */
 	__VMR_CMD_MAX,
 };
 #define VMR_CMD_MAX (__VMR_CMD_MAX - 1)
@@ -80,6 +91,19 @@ enum vmr_attr {
 	VMR_ATTR_TX_DROPPED,   /* u64: frames dropped with no medium */
 	VMR_ATTR_HIDDEN,       /* flag: AP hides its SSID */
 	VMR_ATTR_PAD,          /* padding for 64-bit attributes */
+	VMR_ATTR_KEY_IDX,      /* u8: key index 0..5 */
+	VMR_ATTR_CIPHER,       /* u32: cipher suite selector (00-0f-ac:4 = CCMP-128) */
+	VMR_ATTR_KEY,          /* binary: temporal key, <= VMR_MAX_KEY */
+	VMR_ATTR_KEY_SEQ,      /* binary: receive sequence counter (PN), little endian, <= 16 */
+	VMR_ATTR_PAIRWISE,     /* flag: pairwise key (else group) */
+	VMR_ATTR_DEFAULT_UNICAST,   /* flag */
+	VMR_ATTR_DEFAULT_MULTICAST, /* flag */
+	VMR_ATTR_MGMT,         /* flag: the default management (BIP) key */
+	VMR_ATTR_AUTHORIZED,   /* u8: 1 = the station may pass data */
+	VMR_ATTR_PRIVACY,      /* flag: START_AP/CONNECT: the network is protected */
+	VMR_ATTR_ASSOC_IES,    /* binary: CONNECT: the IEs the supplicant asks for
+				* in the association request (its RSN element);
+				* NEW_STATION: the station's association request IEs */
 	__VMR_ATTR_MAX,
 };
 #define VMR_ATTR_MAX (__VMR_ATTR_MAX - 1)

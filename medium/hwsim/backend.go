@@ -64,6 +64,9 @@ type Options struct {
 	// AutoAttach serves radios learned at runtime (NEW_RADIO multicasts,
 	// unknown transmitters) without being told: attach mode.
 	AutoAttach bool
+	// Relay, when set, takes the frames of served radios instead of the
+	// medium (relay mode, relay.go): the guest agent.
+	Relay Relay
 }
 
 // config is what tests tune beyond Options.
@@ -378,6 +381,9 @@ func (b *Backend) handleFrame(data []byte) {
 	case len(f.frame) < MinFrameLen:
 		b.c.malformed.Add(1)
 		res.Attempts = want
+	case b.opts.Relay != nil:
+		b.relayFrame(&f)
+		return
 	default:
 		opt := medium.TxOptions{NoAck: noAck, MaxAttempts: want, FreqMHz: f.freq,
 			RateIdx: rxRate(&f)}

@@ -141,18 +141,32 @@ func rewriteTxInfoInto(out, in *[TxInfoLen]byte, used int) {
 // rate of the chain when it is legacy and in the band's table, else the
 // band's fastest legacy rate (HT/VHT cannot be expressed on injection).
 func rxRate(f *txFrame) uint8 {
-	n := numBitrates(f.freq)
-	idx := int8(f.txInfo[0])
-	mcs := false
+	var fl uint16
 	if f.haveTxFlags {
-		fl := binary.NativeEndian.Uint16(f.txFlags[1:3])
-		mcs = fl&(rateFlagMCS|rateFlagVHTMCS) != 0
+		fl = binary.NativeEndian.Uint16(f.txFlags[1:3])
 	}
-	if idx < 0 || mcs || int(idx) >= n {
+	return RxRateIndex(f.freq, int8(f.txInfo[0]), fl)
+}
+
+// RxRateIndex is rxRate for relays that carry hwsim frames elsewhere (the
+// guest bridge): freq, the chain's first rate index and its rate flags.
+func RxRateIndex(freq uint32, idx int8, flags uint16) uint8 {
+	n := numBitrates(freq)
+	if idx < 0 || flags&(rateFlagMCS|rateFlagVHTMCS) != 0 || int(idx) >= n {
 		return uint8(n - 1)
 	}
 	return uint8(idx)
 }
+
+// ChainAttempts is the number of attempts an MRR chain (TX_INFO: idx,
+// count pairs) allows, capped as the backend caps it; exported for relays
+// that decide the TX status of hwsim frames carried elsewhere.
+func ChainAttempts(ti *[TxInfoLen]byte) int { return chainAttempts(ti) }
+
+// RewriteTxInfo writes into out the chain in with only the attempts used
+// (see rewriteTxInfo); exported for the same relays, so their TX status
+// tells mac80211 the same truth as the backend's.
+func RewriteTxInfo(out, in *[TxInfoLen]byte, used int) { rewriteTxInfoInto(out, in, used) }
 
 // Flags of struct hwsim_tx_rate_flag (enum mac80211_rate_control_flags).
 const (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/frames/rsn"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/sta"
 )
@@ -68,7 +69,7 @@ type Backend struct {
 	// reach the kernel, which keeps its connections for the next medium.
 	stopping atomic.Bool
 
-	badEvents, txNoMAC, txErrors, cmdErrors atomic.Uint64
+	badEvents, txNoMAC, txErrors, cmdErrors, keyErrors atomic.Uint64
 
 	ctx context.Context // Run's; MACs live in it
 
@@ -91,6 +92,13 @@ type radio struct {
 	addr frames.MAC
 	mr   *medium.Radio
 	cur  atomic.Pointer[macRef] // data path: the running MAC
+	// keys: the running MAC's key table, filled by cfg80211's key
+	// operations (hostapd, wpa_supplicant); see security.go.
+	keys atomic.Pointer[rsn.KeyTable]
+	// heard: the IEs (and capability) of BSSs the station's scans heard,
+	// by BSSID, for the connect result.
+	heardMu sync.Mutex
+	heard   map[frames.MAC]heardBSS
 
 	mu       sync.Mutex // guards the fields below
 	info     RadioInfo
@@ -98,6 +106,7 @@ type radio struct {
 	ap       *ap.AP
 	kstate   int
 	apSent   map[frames.MAC]StationInfo // stations announced to the module
+	apSince  map[frames.MAC]time.Time   // when each announced association began
 	linkSent StationInfo
 }
 
@@ -178,6 +187,7 @@ func (b *Backend) Counters() map[string]uint64 {
 		"tx_no_mac":      b.txNoMAC.Load(),
 		"tx_errors":      b.txErrors.Load(),
 		"cmd_errors":     b.cmdErrors.Load(),
+		"key_errors":     b.keyErrors.Load(),
 		"inject_errors":  b.c.InjectErrors(),
 		"event_overruns": b.c.Overruns(),
 	}
@@ -267,7 +277,7 @@ func (b *Backend) handle(e Event) {
 	case CmdScan:
 		go r.scan(string(e.SSID))
 	case CmdConnect:
-		r.connect(string(e.SSID))
+		r.connect(e)
 	case CmdDisconnect:
 		r.disconnect()
 	case CmdStartAP:
@@ -278,6 +288,12 @@ func (b *Backend) handle(e Event) {
 		// Beacon IEs are built by the Go AP; nothing to change.
 	case CmdGetRadio:
 		r.changed(e.Radio)
+	case CmdAddKey, CmdDelKey, CmdSetDefaultKey:
+		r.keyOp(e)
+	case CmdAuthorize:
+		r.authorize(e.StaAddr, e.Authorized)
+	case CmdKickStation:
+		r.kick(e.StaAddr, e.Reason)
 	default:
 		b.badEvents.Add(1)
 	}
@@ -336,6 +352,9 @@ func (r *radio) ensureSTA() *sta.STA {
 	}
 	cfg := r.b.opt.STA
 	cfg.Addr, cfg.SSID, cfg.Channel = r.addr, "", 0
+	if cfg.Passphrase == "" {
+		cfg.Keys = r.newKeys() // wpa_supplicant's keys (security.go)
+	}
 	var s *sta.STA
 	cfg.OnEvent = func(e sta.Event) { r.staEvent(s, e) }
 	s, err := sta.New(cfg, r)
@@ -391,6 +410,7 @@ func (r *radio) staEvent(s *sta.STA, e sta.Event) {
 		switch st {
 		case kConnecting:
 			bss := BSS{BSSID: e.BSSID, SSID: []byte(e.SSID), SignalDBm: e.SignalDBm, IEs: bssIEs(e.SSID)}
+			r.heardIEs(&bss) // the RSN element the supplicant must see again in message 3
 			if l, ok := s.Link(); ok {
 				bss.FreqMHz = l.FreqMHz
 			}
@@ -449,14 +469,18 @@ func (r *radio) scan(ssid string) {
 		}
 		b.cmdErr(r, "SCAN_RESULT", b.c.ScanResult(r.idx, BSS{
 			BSSID: bss.BSSID, SSID: []byte(bss.SSID), FreqMHz: bss.FreqMHz, SignalDBm: bss.SignalDBm,
-			Capability: bss.Capability, BeaconInt: bss.BeaconIntervalTU, IEs: bssIEs(bss.SSID),
+			Capability: bss.Capability, BeaconInt: bss.BeaconIntervalTU, IEs: r.scanIEs(bss),
 		}))
 	}
 	b.cmdErr(r, "SCAN_DONE", b.c.ScanDone(r.idx, err != nil))
 }
 
-func (r *radio) connect(ssid string) {
+func (r *radio) connect(e Event) {
+	ssid := string(e.SSID)
 	s := r.ensureSTA()
+	if s != nil {
+		s.SetAssocIEs(rsnElement(e.AssocIEs))
+	}
 	if s == nil {
 		r.b.cmdErr(r, "CONNECT_RESULT", r.b.c.ConnectResult(r.idx, frames.StatusUnspecified, nil))
 		return
@@ -487,6 +511,11 @@ func (r *radio) startAP(e Event) {
 	r.closeSTA()
 	r.stopAP()
 	cfg := b.opt.AP
+	if e.Privacy && cfg.Passphrase == "" {
+		// hostapd's network: its RSN element from the beacon tail, its
+		// keys from add_key (security.go).
+		cfg.Keys, cfg.RSNIE = r.newKeys(), rsnElement(e.IEs)
+	}
 	cfg.SSID = string(e.SSID)
 	cfg.Channel = frames.FreqToChannel(e.FreqMHz)
 	cfg.Addr = r.addr
@@ -509,6 +538,7 @@ func (r *radio) startAP(e Event) {
 	r.mu.Lock()
 	r.ap = a
 	r.apSent = map[frames.MAC]StationInfo{}
+	r.apSince = map[frames.MAC]time.Time{}
 	r.cur.Store(&macRef{a})
 	r.mu.Unlock()
 }
@@ -518,6 +548,7 @@ func (r *radio) stopAP() {
 	a := r.ap
 	r.ap = nil
 	r.apSent = nil
+	r.apSince = nil
 	if a != nil {
 		r.cur.Store(nil)
 	}
@@ -582,7 +613,12 @@ func (r *radio) sync() {
 		return
 	}
 	now := map[frames.MAC]StationInfo{}
+	assocIEs := map[frames.MAC][]byte{}
+	since := map[frames.MAC]time.Time{}
+	at := time.Now()
 	for _, x := range a.Stations() {
+		assocIEs[x.Addr] = x.RSNIE
+		since[x.Addr] = at.Add(-x.Connected)
 		now[x.Addr] = StationInfo{
 			Addr: x.Addr, SignalDBm: x.SignalDBm, TxPackets: x.TxPackets, TxBytes: x.TxBytes,
 			RxPackets: x.RxPackets, RxBytes: x.RxBytes, TxFailed: uint32(x.TxFailed),
@@ -598,6 +634,15 @@ func (r *radio) sync() {
 	var del []frames.MAC
 	for addr, si := range now {
 		old, ok := sent[addr]
+		if ok && since[addr].Sub(r.apSince[addr]) > reassocSlack {
+			// Left and associated again between two syncs: hostapd
+			// must see a new station (and start a new handshake).
+			del = append(del, addr)
+			ok = false
+		}
+		if !ok {
+			r.apSince[addr] = since[addr]
+		}
 		switch {
 		case !ok:
 			add = append(add, si)
@@ -610,16 +655,21 @@ func (r *radio) sync() {
 		if _, ok := now[addr]; !ok {
 			del = append(del, addr)
 			delete(sent, addr)
+			delete(r.apSince, addr)
 		}
 	}
 	r.mu.Unlock()
+	for _, addr := range del {
+		b.cmdErr(r, "DEL_STATION", b.c.DelStation(r.idx, addr))
+	}
 	for _, si := range add {
-		b.cmdErr(r, "NEW_STATION", b.c.NewStation(r.idx, si))
+		b.cmdErr(r, "NEW_STATION", b.c.NewStation(r.idx, si, assocIEs[si.Addr]))
 	}
 	for _, si := range upd {
 		b.cmdErr(r, "STATION", b.c.Station(r.idx, si))
 	}
-	for _, addr := range del {
-		b.cmdErr(r, "DEL_STATION", b.c.DelStation(r.idx, addr))
-	}
 }
+
+// reassocSlack is how much later an association may seem to have begun
+// (clock reads between two syncs) before it counts as a new one.
+const reassocSlack = 50 * time.Millisecond

@@ -314,8 +314,15 @@ func (c *Client) Station(radio uint32, s StationInfo) error {
 }
 
 // NewStation announces a station that associated with radio's AP.
-func (c *Client) NewStation(radio uint32, s StationInfo) error {
-	return c.exec(CmdNewStation, radio, s.encode)
+// assocIEs are the station's association request IEs (nil: none), from
+// which hostapd reads its RSN element.
+func (c *Client) NewStation(radio uint32, s StationInfo, assocIEs []byte) error {
+	return c.exec(CmdNewStation, radio, func(ae *netlink.AttributeEncoder) {
+		s.encode(ae)
+		if len(assocIEs) > 0 {
+			ae.Bytes(AttrAssocIEs, assocIEs)
+		}
+	})
 }
 
 // DelStation announces that a station left radio's AP.

@@ -474,7 +474,7 @@ func TestCommands(t *testing.T) {
 			AttrSignal: le32(uint32(0xffffffe2)), AttrIEs: {0, 1, 'x'},
 		}},
 		{CmdDisconnected, func() error { return c.Disconnected(2, 3) }, map[uint16][]byte{AttrRadio: le32(2), AttrReason: {3, 0}}},
-		{CmdNewStation, func() error { return c.NewStation(0, StationInfo{Addr: sta, SignalDBm: -1, TxFailed: 4}) },
+		{CmdNewStation, func() error { return c.NewStation(0, StationInfo{Addr: sta, SignalDBm: -1, TxFailed: 4}, nil) },
 			map[uint16][]byte{
 				AttrRadio: le32(0), AttrStaAddr: sta[:], AttrSignal: le32(0xffffffff), AttrTxFailed: le32(4),
 				AttrTxPackets: make([]byte, 8), AttrTxBytes: make([]byte, 8), AttrRxPackets: make([]byte, 8), AttrRxBytes: make([]byte, 8),

@@ -13,6 +13,7 @@ const (
 	MaxFrame    = 2304 // largest Ethernet frame in AttrFrame
 	MaxIEs      = 1024 // largest AttrIEs
 	MaxStations = 16   // stations the module caches per interface
+	MaxKey      = 32   // largest AttrKey
 )
 
 // Commands (enum vmr_cmd). "kmod->medium" are events the module sends to the
@@ -38,6 +39,11 @@ const (
 	CmdNewStation          // medium->kmod: a station associated (AP)
 	CmdDelStation          // medium->kmod: a station left (AP)
 	CmdCarrier             // medium->kmod: carrier on/off
+	CmdAddKey              // kmod->medium: install a key
+	CmdDelKey              // kmod->medium: remove a key
+	CmdSetDefaultKey       // kmod->medium: default transmit key
+	CmdAuthorize           // kmod->medium: controlled port of a peer opened/closed
+	CmdKickStation         // kmod->medium: AP: remove a station (broadcast: all)
 	cmdEnd
 )
 
@@ -46,34 +52,45 @@ const CmdMax = cmdEnd - 1
 
 // Attributes (enum vmr_attr).
 const (
-	AttrUnspec     uint16 = iota
-	AttrRadio             // u32 radio index
-	AttrIfname            // string
-	AttrAddr              // 6 bytes
-	AttrIftype            // u32 nl80211_iftype
-	AttrUp                // u8
-	AttrFrame             // Ethernet frame
-	AttrSSID              // <= 32 bytes
-	AttrBSSID             // 6 bytes
-	AttrFreq              // u32 MHz
-	AttrSignal            // s32 dBm
-	AttrStatus            // u16 802.11 status code
-	AttrReason            // u16 802.11 reason code
-	AttrBeaconInt         // u32 TU
-	AttrDTIM              // u32
-	AttrIEs               // information elements
-	AttrCapability        // u16
-	AttrAborted           // flag
-	AttrStaAddr           // 6 bytes
-	AttrTxPackets         // u64
-	AttrTxBytes           // u64
-	AttrRxPackets         // u64
-	AttrRxBytes           // u64
-	AttrTxFailed          // u32
-	AttrCarrier           // u8
-	AttrTxDropped         // u64
-	AttrHidden            // flag
-	AttrPad               // padding
+	AttrUnspec           uint16 = iota
+	AttrRadio                   // u32 radio index
+	AttrIfname                  // string
+	AttrAddr                    // 6 bytes
+	AttrIftype                  // u32 nl80211_iftype
+	AttrUp                      // u8
+	AttrFrame                   // Ethernet frame
+	AttrSSID                    // <= 32 bytes
+	AttrBSSID                   // 6 bytes
+	AttrFreq                    // u32 MHz
+	AttrSignal                  // s32 dBm
+	AttrStatus                  // u16 802.11 status code
+	AttrReason                  // u16 802.11 reason code
+	AttrBeaconInt               // u32 TU
+	AttrDTIM                    // u32
+	AttrIEs                     // information elements
+	AttrCapability              // u16
+	AttrAborted                 // flag
+	AttrStaAddr                 // 6 bytes
+	AttrTxPackets               // u64
+	AttrTxBytes                 // u64
+	AttrRxPackets               // u64
+	AttrRxBytes                 // u64
+	AttrTxFailed                // u32
+	AttrCarrier                 // u8
+	AttrTxDropped               // u64
+	AttrHidden                  // flag
+	AttrPad                     // padding
+	AttrKeyIdx                  // u8 key index
+	AttrCipher                  // u32 cipher suite selector
+	AttrKey                     // temporal key
+	AttrKeySeq                  // receive sequence counter, little endian
+	AttrPairwise                // flag
+	AttrDefaultUnicast          // flag
+	AttrDefaultMulticast        // flag
+	AttrMgmt                    // flag
+	AttrAuthorized              // u8
+	AttrPrivacy                 // flag
+	AttrAssocIEs                // association request IEs
 	attrEnd
 )
 

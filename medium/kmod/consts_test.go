@@ -18,7 +18,7 @@ func TestConstsMatchHeader(t *testing.T) {
 	h := hdr.Values
 	want := map[string]int{
 		"VMR_FAMILY_VERSION": FamilyVersion, "VMR_MAX_FRAME": MaxFrame,
-		"VMR_MAX_IES": MaxIEs, "VMR_MAX_STATIONS": MaxStations,
+		"VMR_MAX_IES": MaxIEs, "VMR_MAX_STATIONS": MaxStations, "VMR_MAX_KEY": MaxKey,
 
 		"VMR_CMD_UNSPEC": int(CmdUnspec), "VMR_CMD_REGISTER": int(CmdRegister),
 		"VMR_CMD_UNREGISTER": int(CmdUnregister), "VMR_CMD_GET_RADIO": int(CmdGetRadio),
@@ -29,7 +29,10 @@ func TestConstsMatchHeader(t *testing.T) {
 		"VMR_CMD_START_AP": int(CmdStartAP), "VMR_CMD_CHANGE_BEACON": int(CmdChangeBeacon),
 		"VMR_CMD_STOP_AP": int(CmdStopAP), "VMR_CMD_STATION": int(CmdStation),
 		"VMR_CMD_NEW_STATION": int(CmdNewStation), "VMR_CMD_DEL_STATION": int(CmdDelStation),
-		"VMR_CMD_CARRIER": int(CmdCarrier), "__VMR_CMD_MAX": int(cmdEnd),
+		"VMR_CMD_CARRIER": int(CmdCarrier), "VMR_CMD_ADD_KEY": int(CmdAddKey),
+		"VMR_CMD_DEL_KEY": int(CmdDelKey), "VMR_CMD_SET_DEFAULT_KEY": int(CmdSetDefaultKey),
+		"VMR_CMD_AUTHORIZE": int(CmdAuthorize), "VMR_CMD_KICK_STATION": int(CmdKickStation),
+		"__VMR_CMD_MAX": int(cmdEnd),
 
 		"VMR_ATTR_UNSPEC": int(AttrUnspec), "VMR_ATTR_RADIO": int(AttrRadio),
 		"VMR_ATTR_IFNAME": int(AttrIfname), "VMR_ATTR_ADDR": int(AttrAddr),
@@ -45,7 +48,13 @@ func TestConstsMatchHeader(t *testing.T) {
 		"VMR_ATTR_RX_BYTES": int(AttrRxBytes), "VMR_ATTR_TX_FAILED": int(AttrTxFailed),
 		"VMR_ATTR_CARRIER": int(AttrCarrier), "VMR_ATTR_TX_DROPPED": int(AttrTxDropped),
 		"VMR_ATTR_HIDDEN": int(AttrHidden), "VMR_ATTR_PAD": int(AttrPad),
-		"__VMR_ATTR_MAX": int(attrEnd),
+		"VMR_ATTR_KEY_IDX": int(AttrKeyIdx), "VMR_ATTR_CIPHER": int(AttrCipher),
+		"VMR_ATTR_KEY": int(AttrKey), "VMR_ATTR_KEY_SEQ": int(AttrKeySeq),
+		"VMR_ATTR_PAIRWISE": int(AttrPairwise), "VMR_ATTR_DEFAULT_UNICAST": int(AttrDefaultUnicast),
+		"VMR_ATTR_DEFAULT_MULTICAST": int(AttrDefaultMulticast), "VMR_ATTR_MGMT": int(AttrMgmt),
+		"VMR_ATTR_AUTHORIZED": int(AttrAuthorized), "VMR_ATTR_PRIVACY": int(AttrPrivacy),
+		"VMR_ATTR_ASSOC_IES": int(AttrAssocIEs),
+		"__VMR_ATTR_MAX":     int(attrEnd),
 	}
 	for name, v := range want {
 		got, ok := h[name]

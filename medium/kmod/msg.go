@@ -38,6 +38,14 @@ type RadioInfo struct {
 //	CmdChangeBeacon: FreqMHz, BeaconInt, DTIM, IEs
 //	CmdStopAP:       -
 //	CmdGetRadio:     Radio (the radio changed mode or went up/down)
+//	CmdAddKey:       Key (index, cipher, key, sequence counter, pairwise peer)
+//	CmdDelKey:       Key (index, pairwise peer)
+//	CmdSetDefaultKey: Key (index, DefaultUnicast, DefaultMulticast, Mgmt)
+//	CmdAuthorize:    StaAddr, Authorized
+//	CmdKickStation:  StaAddr (broadcast: every station), Reason
+//
+// CmdConnect and CmdStartAP also carry Privacy; CmdConnect the IEs the
+// supplicant asks for in its association request (AssocIEs).
 //
 // Byte slices are owned by the receiver of the event.
 type Event struct {
@@ -53,6 +61,25 @@ type Event struct {
 	Hidden    bool
 	Reason    uint16
 	Radio     RadioInfo
+
+	Privacy    bool
+	AssocIEs   []byte
+	StaAddr    frames.MAC
+	Authorized bool
+	Key        KeyInfo
+}
+
+// KeyInfo is a key operation cfg80211 asked the "firmware" for (hostapd's
+// or wpa_supplicant's NEW_KEY, DEL_KEY, SET_KEY).
+type KeyInfo struct {
+	Index    uint8
+	Cipher   uint32     // suite selector, e.g. 0x000fac04 (CCMP-128)
+	Key      []byte     // temporal key (add)
+	Seq      []byte     // receive sequence counter, little endian (add, group keys)
+	Pairwise bool       // pairwise key of Peer
+	Peer     frames.MAC // zero: none given
+	// SET_DEFAULT_KEY: which default the key becomes.
+	DefaultUnicast, DefaultMulticast, Mgmt bool
 }
 
 // BSS is what the medium reports for one network: a scan result or the
@@ -174,6 +201,31 @@ func decodeEvent(cmd uint8, data []byte) (Event, error) {
 			e.Radio.Carrier = ad.Uint8() != 0
 		case AttrTxDropped:
 			e.Radio.TxDropped = ad.Uint64()
+		case AttrPrivacy:
+			e.Privacy = true
+		case AttrAssocIEs:
+			e.AssocIEs = ad.Bytes()
+		case AttrStaAddr:
+			e.StaAddr = getMAC(ad)
+			e.Key.Peer = e.StaAddr
+		case AttrAuthorized:
+			e.Authorized = ad.Uint8() != 0
+		case AttrKeyIdx:
+			e.Key.Index = ad.Uint8()
+		case AttrCipher:
+			e.Key.Cipher = ad.Uint32()
+		case AttrKey:
+			e.Key.Key = ad.Bytes()
+		case AttrKeySeq:
+			e.Key.Seq = ad.Bytes()
+		case AttrPairwise:
+			e.Key.Pairwise = true
+		case AttrDefaultUnicast:
+			e.Key.DefaultUnicast = true
+		case AttrDefaultMulticast:
+			e.Key.DefaultMulticast = true
+		case AttrMgmt:
+			e.Key.Mgmt = true
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -196,6 +248,8 @@ var cmdNames = [...]string{
 	CmdDisconnected: "DISCONNECTED", CmdStartAP: "START_AP",
 	CmdChangeBeacon: "CHANGE_BEACON", CmdStopAP: "STOP_AP", CmdStation: "STATION",
 	CmdNewStation: "NEW_STATION", CmdDelStation: "DEL_STATION", CmdCarrier: "CARRIER",
+	CmdAddKey: "ADD_KEY", CmdDelKey: "DEL_KEY", CmdSetDefaultKey: "SET_DEFAULT_KEY",
+	CmdAuthorize: "AUTHORIZE", CmdKickStation: "KICK_STATION",
 }
 
 func cmdName(c uint8) string {

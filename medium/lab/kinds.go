@@ -19,6 +19,9 @@ type Check struct {
 	Kind    medium.Kind `json:"kind"`
 	Usable  bool        `json:"usable"`
 	Reasons []string    `json:"reasons,omitempty"`
+	// NoLab: the kind's radios are not built by a lab (guest radios join
+	// from VMs), so it is never a backend to choose.
+	NoLab bool `json:"no_lab,omitempty"`
 }
 
 // Explain formats checks for people: one line per kind, reasons indented.
@@ -44,7 +47,7 @@ func Explain(checks []Check) string {
 func Choose(requested string, checks []Check) (medium.Kind, string, error) {
 	if requested != "" && requested != BackendAuto {
 		for _, c := range checks {
-			if string(c.Kind) != requested {
+			if string(c.Kind) != requested || c.NoLab {
 				continue
 			}
 			if !c.Usable {
@@ -56,6 +59,9 @@ func Choose(requested string, checks []Check) (medium.Kind, string, error) {
 	}
 	var skipped []string
 	for _, c := range checks {
+		if c.NoLab {
+			continue
+		}
 		if c.Usable {
 			msg := "backend auto: using " + string(c.Kind)
 			if len(skipped) > 0 {
@@ -73,7 +79,9 @@ func Choose(requested string, checks []Check) (medium.Kind, string, error) {
 func acceptedOf(checks []Check) string {
 	names := []string{BackendAuto}
 	for _, c := range checks {
-		names = append(names, string(c.Kind))
+		if !c.NoLab {
+			names = append(names, string(c.Kind))
+		}
 	}
 	return strings.Join(names, ", ")
 }

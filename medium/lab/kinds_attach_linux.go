@@ -11,6 +11,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/hwsim"
+	"github.com/vmedium/vmedium/medium/kmod"
 )
 
 // attachHwsim is the hwsim kind's Attach, the wmediumd recipe: vmedium
@@ -75,4 +76,68 @@ func (a *hwsimAttached) Close() error {
 	err := a.b.Close()
 	<-a.done
 	return err
+}
+
+// attachKmod is the kmod kind's Attach: vmedium registers as the medium
+// of vmedium.ko (`insmod vmedium.ko radios=N`, then `iw phy vw_phyN set
+// netns …`) and serves its interfaces as radios named after them (vw0, …).
+// The Go STA/AP under each interface are its "firmware": hostapd and
+// wpa_supplicant (or iw) drive it through cfg80211, and their keys
+// protect the frames on the air.
+func attachKmod(ctx context.Context, m *medium.Medium, log *slog.Logger) (Backend, error) {
+	c, err := kmod.Dial()
+	if err != nil {
+		return nil, fmt.Errorf("attach to vmedium.ko radios: %w", err)
+	}
+	b, err := kmod.New(m, c, kmod.Options{Logger: log})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("attach to vmedium.ko radios: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a := &kmodAttached{b: b, m: m, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		if err := b.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("kmod medium stopped", "err", err)
+		}
+	}()
+	return a, nil
+}
+
+// kmodAttached is the Backend of a vmedium.ko attachment.
+type kmodAttached struct {
+	b      *kmod.Backend
+	m      *medium.Medium
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (a *kmodAttached) Kind() medium.Kind { return medium.KindKmod }
+
+func (a *kmodAttached) Summary() string {
+	state := "live"
+	if !a.b.Live() {
+		state = "down"
+	}
+	return summaryLine(medium.KindKmod, state, len(a.b.Radios()))
+}
+
+func (a *kmodAttached) Collector() prometheus.Collector { return nil }
+
+// MACStatus is what the interface's Go MAC says.
+func (a *kmodAttached) MACStatus(name string) (medium.MACStatus, bool) {
+	r, ok := a.m.Radio(name)
+	if !ok || r.Kind() != medium.KindKmod {
+		return medium.MACStatus{}, false
+	}
+	return r.MACStatus()
+}
+
+// Close unregisters from the module: carriers drop, the interfaces stay,
+// and cfg80211 keeps their state for the next medium.
+func (a *kmodAttached) Close() error {
+	a.cancel()
+	<-a.done
+	return a.b.Close()
 }

@@ -4,6 +4,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -30,6 +31,10 @@ type Kind struct {
 	// Attach serves the kind's radios that exist already, building
 	// nothing (`vmedium run --attach`); nil when the kind cannot.
 	Attach func(ctx context.Context, m *medium.Medium, log *slog.Logger) (Backend, error)
+	// NoLab marks a kind whose radios no lab builds (Up is nil): guest
+	// radios come from VMs (`vmedium run --guests`). It is not a
+	// --backend, and `--backend auto` passes it by.
+	NoLab bool
 }
 
 // BackendFunc creates a lab's radios and MACs in the namespaces Up has
@@ -41,13 +46,19 @@ type BackendFunc func(ctx context.Context, l *Lab, cfg *Config, opt Options) err
 
 // Kinds is every radio kind, in the order `--backend auto` prefers them:
 // the project's module when it is loaded, then mac80211_hwsim, then
-// userspace TAP radios, which need nothing from the kernel but TUN/TAP.
-// Adding a kind is adding an entry here.
+// userspace TAP radios, which need nothing from the kernel but TUN/TAP;
+// last the radios of VM guests, which join from their agents and are never
+// built by a lab. Adding a kind is adding an entry here.
 var Kinds = []Kind{
-	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod},
+	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod, Attach: attachKmod},
 	{Name: medium.KindHwsim, Radio: "mac80211_hwsim", Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
 	{Name: medium.KindTap, Radio: "TAP", Probe: probeTap, Up: upTap},
+	{Name: medium.KindGuest, Radio: "VM guest", Probe: probeGuest, NoLab: true},
 }
+
+// probeGuest: guest radios need nothing on the host, neither root nor any
+// Wi-Fi kernel support (the guests' kernels run the radios).
+func probeGuest() []string { return nil }
 
 // LookupKind returns the kind called name.
 func LookupKind(name string) (Kind, bool) {
@@ -59,11 +70,14 @@ func LookupKind(name string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// KindNames lists the kinds' names in the table's order.
+// KindNames lists the names of the kinds a lab builds (--backend, a
+// radio's kind:), in the table's order.
 func KindNames() []string {
-	out := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		out[i] = string(k.Name)
+	var out []string
+	for _, k := range Kinds {
+		if !k.NoLab {
+			out = append(out, string(k.Name))
+		}
 	}
 	return out
 }
@@ -84,7 +98,7 @@ func AttachKindNames() (names, radios []string) {
 func CheckKinds() []Check {
 	out := make([]Check, len(Kinds))
 	for i, k := range Kinds {
-		out[i] = Check{Kind: k.Name, Reasons: k.Probe()}
+		out[i] = Check{Kind: k.Name, Reasons: k.Probe(), NoLab: k.NoLab}
 		out[i].Usable = len(out[i].Reasons) == 0
 	}
 	return out
@@ -96,54 +110,93 @@ func ValidateBackend(name string) error {
 	if name == BackendAuto {
 		return nil
 	}
-	if _, ok := LookupKind(name); ok {
+	if k, ok := LookupKind(name); ok && !k.NoLab {
 		return nil
 	}
 	return fmt.Errorf("invalid --backend %q: accepted are %s, %s", name, BackendAuto, strings.Join(KindNames(), ", "))
 }
 
 // Attach serves the existing radios of kind on m without building a lab.
+// With BackendAuto it serves every kind that can (has Attach) and whose
+// probe passes here, all on the one medium (hwsim and module radios side
+// by side).
 func Attach(ctx context.Context, kind string, m *medium.Medium, log *slog.Logger) (*Attached, error) {
-	k, ok := LookupKind(kind)
-	if !ok || k.Attach == nil {
-		names, _ := AttachKindNames()
-		return nil, fmt.Errorf("kind %q cannot serve existing radios: accepted are %s", kind, strings.Join(names, ", "))
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b, err := k.Attach(ctx, m, log)
-	if err != nil {
-		return nil, err
-	}
-	return &Attached{b: b, m: m, radio: k.Radio}, nil
-}
-
-// Attached is a running attachment: one backend serving radios vmedium did
-// not create. No namespaces, interfaces or daemons are made or removed.
-type Attached struct {
-	b     Backend
-	m     *medium.Medium
-	radio string // what one radio is (Kind.Radio)
-}
-
-// Backends returns the attachment's backend.
-func (a *Attached) Backends() []Backend { return []Backend{a.b} }
-
-// Summary lists the attached radios.
-func (a *Attached) Summary() string {
-	var names []string
-	for _, r := range a.m.Radios() {
-		if r.Kind == a.b.Kind() {
-			names = append(names, fmt.Sprintf("  %s: %s radio %s\n", r.Name, r.Kind, r.Addr))
+	var kinds []Kind
+	if kind == BackendAuto || kind == "" {
+		var why []string
+		for _, k := range Kinds {
+			if k.Attach == nil {
+				continue
+			}
+			if reasons := k.Probe(); len(reasons) > 0 {
+				why = append(why, string(k.Name)+": "+reasons[len(reasons)-1])
+				continue
+			}
+			kinds = append(kinds, k)
 		}
+		if len(kinds) == 0 {
+			return nil, fmt.Errorf("--attach: no kind of radio to serve here (%s)", strings.Join(why, "; "))
+		}
+	} else {
+		k, ok := LookupKind(kind)
+		if !ok || k.Attach == nil {
+			names, _ := AttachKindNames()
+			return nil, fmt.Errorf("kind %q cannot serve existing radios: accepted are %s", kind, strings.Join(names, ", "))
+		}
+		kinds = []Kind{k}
 	}
-	return fmt.Sprintf("attached to %d %s %s (no lab: namespaces, interfaces and daemons are yours)\n%s",
-		len(names), a.radio, plural(len(names), "radio", "radios"), strings.Join(names, ""))
+	a := &Attached{m: m}
+	for _, k := range kinds {
+		b, err := k.Attach(ctx, m, log)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.bs = append(a.bs, b)
+		a.radios = append(a.radios, k.Radio)
+	}
+	return a, nil
+}
+
+// Attached is a running attachment: backends serving radios vmedium did
+// not create, one per kind. No namespaces, interfaces or daemons are made
+// or removed.
+type Attached struct {
+	bs     []Backend
+	m      *medium.Medium
+	radios []string // what one radio of each backend is (Kind.Radio)
+}
+
+// Backends returns the attachment's backends.
+func (a *Attached) Backends() []Backend { return a.bs }
+
+// Summary lists the attached radios, kind by kind.
+func (a *Attached) Summary() string {
+	var out strings.Builder
+	for i, b := range a.bs {
+		var names []string
+		for _, r := range a.m.Radios() {
+			if r.Kind == b.Kind() {
+				names = append(names, fmt.Sprintf("  %s: %s radio %s\n", r.Name, r.Kind, r.Addr))
+			}
+		}
+		fmt.Fprintf(&out, "attached to %d %s %s (no lab: namespaces, interfaces and daemons are yours)\n%s",
+			len(names), a.radios[i], plural(len(names), "radio", "radios"), strings.Join(names, ""))
+	}
+	return out.String()
 }
 
 // Close stops serving; the radios stay.
-func (a *Attached) Close() error { return a.b.Close() }
+func (a *Attached) Close() error {
+	var errs []error
+	for _, b := range a.bs {
+		errs = append(errs, b.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // KmodUsable reports whether the kmod kind's probe passes here (the
 // module is loaded, and labs can be built).

@@ -11,12 +11,13 @@ import (
 	"github.com/vmedium/vmedium/medium"
 )
 
-// TestKindsTable: every kind has a name, a probe and an Up; the names are
-// unique and are medium's kinds; validation and doctor read the table.
+// TestKindsTable: every kind has a name, a probe and an Up (but the guest
+// kind, whose radios no lab builds); the names are unique and are medium's
+// kinds; validation and doctor read the table.
 func TestKindsTable(t *testing.T) {
 	seen := map[medium.Kind]bool{}
 	for _, k := range Kinds {
-		if k.Name == "" || k.Radio == "" || k.Probe == nil || k.Up == nil {
+		if k.Name == "" || k.Radio == "" || k.Probe == nil || (k.Up == nil) != k.NoLab {
 			t.Errorf("incomplete kind %+v", k)
 		}
 		if seen[k.Name] {
@@ -27,7 +28,7 @@ func TestKindsTable(t *testing.T) {
 	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap"}) {
 		t.Errorf("KindNames %v, want the auto order kmod, hwsim, tap", KindNames())
 	}
-	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"hwsim"}) || !slices.Equal(radios, []string{"mac80211_hwsim"}) {
+	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"kmod", "hwsim"}) || !slices.Equal(radios, []string{"vmedium.ko", "mac80211_hwsim"}) {
 		t.Errorf("AttachKindNames %v %v", names, radios)
 	}
 	for _, ok := range []string{"auto", "kmod", "hwsim", "tap"} {
@@ -38,11 +39,17 @@ func TestKindsTable(t *testing.T) {
 	if err := ValidateBackend("guest"); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
 		t.Errorf("ValidateBackend(guest): %v", err)
 	}
-	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are hwsim") {
+	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are kmod, hwsim") {
 		t.Errorf("Attach(tap): %v", err)
 	}
 	if os.Geteuid() != 0 {
 		for _, c := range CheckKinds() {
+			if c.Kind == medium.KindGuest {
+				if !c.Usable || !c.NoLab {
+					t.Errorf("guest as non-root: %+v, want usable (nothing needed on the host) and no lab", c)
+				}
+				continue
+			}
 			if c.Usable || !strings.Contains(c.Reasons[0], "not root") {
 				t.Errorf("%s as non-root: %+v", c.Kind, c)
 			}

@@ -27,13 +27,23 @@ func TestChoose(t *testing.T) {
 	if _, _, err := Choose("wifi7", tapOnly); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
 		t.Fatalf("unknown kind: %v", err)
 	}
-	none := []Check{
+	withGuest := append(append([]Check(nil), none()...), Check{Kind: "guest", Usable: true, NoLab: true})
+	if _, _, err := Choose("auto", withGuest); err == nil || !strings.Contains(err.Error(), "no usable radio kind") {
+		t.Fatalf("auto must pass the guest kind by: %v", err)
+	}
+	if _, _, err := Choose("guest", withGuest); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
+		t.Fatalf("guest as a backend: %v", err)
+	}
+	_, _, err = Choose("auto", none())
+	if err == nil || !strings.Contains(err.Error(), "no usable radio kind") || !strings.Contains(err.Error(), "tap:   cannot run here:\n         - not root") {
+		t.Fatalf("no usable kind: %v", err)
+	}
+}
+
+func none() []Check {
+	return []Check{
 		{Kind: "kmod", Reasons: []string{"not root"}},
 		{Kind: "hwsim", Reasons: []string{"not root"}},
 		{Kind: "tap", Reasons: []string{"not root: radios live in network namespaces"}},
-	}
-	_, _, err = Choose("auto", none)
-	if err == nil || !strings.Contains(err.Error(), "no usable radio kind") || !strings.Contains(err.Error(), "tap:   cannot run here:\n         - not root") {
-		t.Fatalf("no usable kind: %v", err)
 	}
 }

@@ -191,7 +191,7 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	}
 	for _, part := range splitByKind(withoutPositions(cfg), name) {
 		k, ok := LookupKind(part.kind)
-		if !ok {
+		if !ok || k.NoLab {
 			return fail(fmt.Errorf("radios of kind %s (%s): no such kind: accepted are %s", part.kind, strings.Join(part.cfg.RadioNames(), ", "), strings.Join(KindNames(), ", ")))
 		}
 		if err := k.Up(ctx, l, part.cfg, opt); err != nil {
@@ -271,7 +271,7 @@ func chooseKind(b string) (Kind, error) {
 		b = string(name)
 	}
 	k, ok := LookupKind(b)
-	if !ok {
+	if !ok || k.NoLab {
 		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(KindNames(), ", "))
 	}
 	return k, nil

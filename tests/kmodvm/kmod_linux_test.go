@@ -24,6 +24,7 @@ import (
 
 	"github.com/vmedium/vmedium/ap"
 	"github.com/vmedium/vmedium/frames"
+	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 	"github.com/vmedium/vmedium/medium/hwsim"
 	"github.com/vmedium/vmedium/medium/kmod"
@@ -37,9 +38,7 @@ import (
 
 func needModule(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates namespaces and drives vmedium.ko")
-	}
+	testutil.NeedRoot(t, "creates namespaces and drives vmedium.ko", "ip", "ping")
 	if !lab.KmodUsable() {
 		t.Skip("needs vmedium.ko loaded (VMEDIUM_RADIO family not found); run in the VM: kmod/vm-test.sh")
 	}

@@ -13,13 +13,13 @@ import (
 	"time"
 )
 
-// TestE2EWPA2: `vmedium run` with a WPA2-PSK tap lab (the lab's default
+// TestRootE2EWPA2: `vmedium run` with a WPA2-PSK tap lab (the lab's default
 // security when it has a passphrase) and one station configured with a
 // wrong passphrase. The good stations reach CCMP and ping; the bad one
 // never associates and the log says why; a capture of a fresh handshake
 // decrypts in tshark with the passphrase and SSID, and nothing but EAPOL
 // and null frames travels unprotected.
-func TestE2EWPA2(t *testing.T) {
+func TestRootE2EWPA2(t *testing.T) {
 	needRoot(t)
 	b := buildBinaries(t)
 	const pass, ssid = "wpa2-lab-passphrase", "vmedium-wpa"

@@ -144,6 +144,7 @@ fetch_hwsim_header() {
 	local out deb tarball
 	out="$(hwsim_header)"
 	[ -s "$out" ] && return 0
+	mkdir -p "$CACHE/debs"
 	( download "$SRC_PKG" ) || return 1 # a subshell: download dies on failure
 	deb="$(ls -1 "$CACHE/debs/${SRC_PKG}"_*.deb | sort -V | tail -n1)"
 	tarball="$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '^\./usr/src/linux-source-[0-9.]+\.tar\.xz$' | head -n1)"

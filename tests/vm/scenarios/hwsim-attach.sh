@@ -25,7 +25,7 @@ metric() { wget -qO- "http://$METRICS/metrics" | awk -v n="$1" '$1 == n { print 
 vmedium run --attach --backend tap --state-dir "$STATE" >"$VM_WORK/badcombo.out" 2>&1
 rc=$?
 assert_eq "$rc" 2 "exit code of vmedium run --attach --backend tap"
-assert_contains "$(cat "$VM_WORK/badcombo.out")" "--attach serves existing mac80211_hwsim radios" "--attach --backend tap error"
+assert_contains "$(cat "$VM_WORK/badcombo.out")" "--attach serves existing vmedium.ko or mac80211_hwsim radios" "--attach --backend tap error"
 
 hwsim_load 3
 ns_add ns0 ns1 ns2
