@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # vmedium — build, run, test.
 #   sudo make run     the lab: an AP and two stations in ns0/ns1/ns2 (10.0.0.1–3/24)
 #   make test         every test: unit, integration (root), VM (root + QEMU)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package ap is vmedium's userspace access point MAC: it beacons, answers
 // probe requests, authenticates (open system) and associates stations, keeps
 // the station table, expires inactive stations, and relays data between the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package denylist holds the medium's deny rules: ordered pairs of radio names.
 // A pair (src, dst) means dst hears nothing src transmits, and no data frame
 // whose source address (SA) belongs to src, even when another radio (an AP)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package frames is vmedium's 802.11 codec: a zero-allocation view over an
 // MPDU, builders for the management and data frames the userspace MACs send,
 // Ethernet ⇄ 802.11 data conversion, radiotap headers and a pcap writer.

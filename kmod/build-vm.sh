@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
 # build-vm.sh — build vmedium.ko against the VM guest kernel's headers and
 # put it where tests/vm/run.sh ships modules from (tests/vm/out/modules/).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
 # vm-test.sh — run the kmod VM scenarios: build vmedium.ko against the
 # guest's headers (build-vm.sh), build the Go integration test binary
 # (tests/kmodvm's TestRootVM*, static) into a private bin dir, and boot each

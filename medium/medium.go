@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package medium is vmedium's shared air: the registry of radios of every
 // kind, the link model (signal, loss, positions, denylist) and the dispatch
 // fast path that decides, for each transmitted frame, who hears it.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package sta is vmedium's userspace station MAC: it scans (passively from
 // beacons and actively with probe requests), picks the strongest BSS of its
 // SSID, authenticates (open system), associates, carries data To-DS to the

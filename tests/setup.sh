@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the host tools the integration tests use (Debian packages), when
 # running as root on a Debian-like system. As a normal user it only says what
 # is missing: the tests that need those tools skip with a message.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Command vmctl drives a running vmedium over its control socket: status,
 // radios, links, deny/allow, positions and live pcap capture.
 package main

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Command vmedium is the userspace wireless medium: `vmedium run` brings up
 // a lab of virtual radios sharing one simulated air and serves the control
 // API (vmctl) and Prometheus metrics; `vmedium doctor` says which radio

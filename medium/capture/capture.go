@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package capture records the medium's traffic as a pcap stream (radiotap +
 // 802.11, link type 127) for `vmctl capture` and Wireshark.
 //

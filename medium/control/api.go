@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package control is vmedium's control plane: a JSON-over-HTTP API served
 // on a UNIX socket by `vmedium run`, the Go client vmctl uses, and the
 // persistence of the medium's runtime state (deny pairs, links, positions)

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 package hwsim
 
 // Protocol constants of the mac80211_hwsim generic netlink family, as defined

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package kmod is vmedium's backend for its own cfg80211 kernel module
 // (kmod/, vmedium.ko): a generic netlink client for the VMEDIUM_RADIO family
 // and the glue that turns each vwN interface into a medium radio driven by

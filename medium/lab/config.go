@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package lab builds a complete Wi-Fi lab from a topology: network
 // namespaces, one radio per interface, the MACs (userspace sta/ap on TAP
 // radios, or the kernel stack on hwsim radios, see the backends), and the

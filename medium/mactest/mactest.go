@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package mactest holds small helpers for testing the userspace MACs (sta,
 // ap) against each other over a real in-process medium.Medium: an in-memory
 // uplink that records what goes up a stack, Ethernet frame builders and a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package netnsutil creates, enters and deletes named network namespaces
 // (the ones `ip netns` lists, bind-mounted under /run/netns) for the lab.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package tap is the host side of a userspace radio: a Linux TAP device,
 // created inside the radio's network namespace, that carries Ethernet frames
 // between the namespace's IP stack and the radio's Go MAC (sta or ap).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package bench holds the lab throughput benchmark. lab-iperf.sh (make
 // bench-lab) measures the real vmedium binary against veth; the Go
 // benchmark here runs the same iperf3 measurement against a lab built

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # lab-iperf.sh — the lab throughput benchmark, run by
 # `make bench-lab` as root after `make build`.
 #

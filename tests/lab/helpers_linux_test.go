@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package labtest holds the root integration tests of the userspace lab:
 // a real lab built in-process with lab.Up on TAP radios in
 // network namespaces, exercised with the system's ping and with sockets

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # build-bins.sh — build what the guest runs from this repository.
 #
 #   - cmd/vmedium and cmd/vmctl as static binaries (CGO_ENABLED=0: the guest

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # build-initramfs.sh — build the cached BASE initramfs for the VM harness.
 #
 # The base archive holds everything that does not change between runs:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fetch.sh — prepare everything the VM harness needs, idempotently.
 #
 # Installs the few HOST tools the harness runs (qemu-system-x86, cpio, gzip, …)
@@ -235,7 +236,7 @@ check)
 	[ "$(cat "$CACHE/fetch.done")" = "$(cat "$CACHE/kver") ${GUEST_PKGS[*]}" ] || exit 1
 	;;
 -h | --help | help)
-	sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'
+	sed -n '2,/^set -euo/p' "$0" | grep -v SPDX-License-Identifier | sed '$d;s/^# \{0,1\}//'
 	;;
 *) die "unknown command '$cmd' (accepted: fetch, kdir, kver, check, hwsim-header, help)" ;;
 esac

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh — helpers for VM scenarios (sourced inside the guest; busybox ash).
 # Helpers keep their variables `local`, so they compose with each other and
 # with the scenario's own variables.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run-all.sh — run VM scenarios and summarize for CI.
 #
 # Usage: tests/vm/run-all.sh [SCENARIO...]   (default: every scenarios/*.sh)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh — boot Debian's kernel in QEMU (TCG) and run one VM scenario.
 #
 # Usage: tests/vm/run.sh SCENARIO [--timeout S] [-- ARGS...]
@@ -50,7 +51,7 @@ BINDIR="${VMEDIUM_VM_BINDIR:-$OUTDIR/bin}"
 die() { echo "vm: error: $*" >&2; exit 126; }
 say() { echo "vm: $*" >&2; }
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | grep -v SPDX-License-Identifier | sed '$d;s/^# \{0,1\}//'; }
 
 scenario="" timeout_s=300 args=()
 while [ $# -gt 0 ]; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # selftest.sh — tests the VM harness itself (not the project).
 #
 # Builds, in a temporary directory, an out-of-tree kernel module against the

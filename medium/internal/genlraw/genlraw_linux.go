@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package genlraw writes generic netlink messages whose attributes were
 // encoded with netlink.AttributeEncoder straight to a netlink socket with
 // writev(2): a 20-byte header (struct nlmsghdr + struct genlmsghdr) written

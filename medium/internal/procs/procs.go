@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package procs lends the Go scheduler one extra P (GOMAXPROCS) for each
 // goroutine that sleeps in a system call on its own locked OS thread.
 //

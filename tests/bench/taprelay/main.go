@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Command taprelay is the floor of the lab benchmark (make bench-lab): two
 // TAP devices, each in its own network namespace, and nothing between them
 // but vmedium's TAP reader (package medium/tap) copying every Ethernet frame

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # hwsim-attach.host.sh: the host half of hwsim-attach. run.sh runs it after
 # hwsim-attach passed in the guest, with the scenario's out directory: the
 # pcap `vmctl capture` made in the guest must decode in tshark without a

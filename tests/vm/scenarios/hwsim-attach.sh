@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hwsim-attach: `vmedium run --attach` (the wmediumd recipe) through the product.
 # Radios from `modprobe mac80211_hwsim radios=3`, moved into ns0..ns2 by
 # hand, hostapd and wpa_supplicant started here; `vmedium run --backend

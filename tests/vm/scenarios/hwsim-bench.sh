@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hwsim-bench: vmedium vs the in-kernel medium in one guest run. Three module radios in
 # ns0..ns2 (WPA2: hostapd in ns0, stations in ns1/ns2), iperf3 STA→STA
 # (ns1 → ns2 through the AP): TCP 10 s and UDP at the in-kernel TCP rate

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hwsim-lab: the hwsim lab through the product: `vmedium run
 # --backend hwsim` builds the lab (radios created over netlink, moved into
 # ns0..ns2, renamed vw0..vw2, hostapd WPA2-PSK in ns0, wpa_supplicant in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kmod-lab: the kmod lab with the Go backend on the
 # real module. The seed lab (vw0 AP in ns0, vw1/vw2 stations in ns1/ns2)
 # is brought up on vmedium.ko by medium/lab's kmod backend inside the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kmod-load: the module builds, loads, and unloads cleanly.
 # vmedium.ko (built on the host by kmod/build-vm.sh against the guest's
 # headers, shipped in /vm/modules) loads with radios=3; `iw dev` shows

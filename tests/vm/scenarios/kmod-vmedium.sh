@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kmod-vmedium: the kmod lab through the product
 # binaries (not a Go test binary): with vmedium.ko loaded, `vmedium run`
 # without --backend must auto-select kmod and bring up the seed lab (vw0 AP

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # mixed-hwsim-tap: mixed radios on one medium,
 # through the product. One `vmedium run --backend hwsim --config` lab (a
 # per-radio `kind:` makes two radios userspace TAP radios) with two open

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # smoke: proves the harness with the kernel's own medium (no vmedium).
 # Three mac80211_hwsim radios in ns0/ns1/ns2, hostapd WPA2-PSK (SSID vmedium,
 # channel 6) in ns0, wpa_supplicant in ns1/ns2, 10.0.0.1-3/24, both stations
