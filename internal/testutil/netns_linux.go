@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/vmedium/vmedium/medium/netnsutil"
 )
@@ -35,3 +38,33 @@ func NewNetns(t testing.TB, prefix string) *Netns {
 // Do runs fn inside the namespace, on a fresh goroutine locked to its own
 // OS thread (netnsutil.Do): the test's goroutine never changes namespace.
 func (n *Netns) Do(fn func() error) error { return netnsutil.Do(n.Name, fn) }
+
+// RouteHandle returns an rtnetlink handle inside the named namespace
+// (netnsutil.Handle: NETLINK_ROUTE only), closed when t ends.
+func RouteHandle(t testing.TB, ns string) *netlink.Handle {
+	t.Helper()
+	h, err := netnsutil.Handle(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// WaitLinkUp waits (3 s at most) until the named link of h is
+// operationally up, and fails t otherwise.
+func WaitLinkUp(t testing.TB, h *netlink.Handle, name string) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		l, err := h.LinkByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Attrs().OperState == netlink.OperUp {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not up after 3 s: %v", name, l.Attrs().OperState)
+		}
+	}
+}

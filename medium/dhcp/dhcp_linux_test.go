@@ -16,43 +16,9 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/internal/testutil"
 )
-
-func nsHandle(t *testing.T, name string) *netlink.Handle {
-	t.Helper()
-	ns, err := netns.GetFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	return h
-}
-
-func waitUp(t *testing.T, h *netlink.Handle, name string) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		l, err := h.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.Attrs().OperState == netlink.OperUp {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not up: %v", name, l.Attrs().OperState)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // lanTopo builds a server namespace with bridge br0 (10.0.0.1/24) and
 // one namespace per client, each linked to the bridge by a veth whose
@@ -60,7 +26,7 @@ func waitUp(t *testing.T, h *netlink.Handle, name string) {
 func lanTopo(t *testing.T, clients int) (srv *testutil.Netns, cl []*testutil.Netns) {
 	t.Helper()
 	srv = testutil.NewNetns(t, "vmnatdsrv")
-	hs := nsHandle(t, srv.Name)
+	hs := testutil.RouteHandle(t, srv.Name)
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br0"}}
 	if err := hs.LinkAdd(br); err != nil {
 		t.Fatal(err)
@@ -87,7 +53,7 @@ func lanTopo(t *testing.T, clients int) (srv *testutil.Netns, cl []*testutil.Net
 		if err := hs.LinkSetUp(pl); err != nil {
 			t.Fatal(err)
 		}
-		hc := nsHandle(t, c.Name)
+		hc := testutil.RouteHandle(t, c.Name)
 		el, err := hc.LinkByName("eth0")
 		if err != nil {
 			t.Fatal(err)
@@ -95,17 +61,17 @@ func lanTopo(t *testing.T, clients int) (srv *testutil.Netns, cl []*testutil.Net
 		if err := hc.LinkSetUp(el); err != nil {
 			t.Fatal(err)
 		}
-		waitUp(t, hc, "eth0")
+		testutil.WaitLinkUp(t, hc, "eth0")
 		cl = append(cl, c)
 	}
-	waitUp(t, hs, "br0")
+	testutil.WaitLinkUp(t, hs, "br0")
 	return srv, cl
 }
 
 // hasAddr reports whether the client's eth0 carries a.
 func hasAddr(t *testing.T, ns string, a netip.Prefix) bool {
 	t.Helper()
-	h := nsHandle(t, ns)
+	h := testutil.RouteHandle(t, ns)
 	l, err := h.LinkByName("eth0")
 	if err != nil {
 		t.Fatal(err)

@@ -16,43 +16,11 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium/dhcp"
 	"github.com/vmedium/vmedium/medium/uplink"
 )
-
-func handle(t *testing.T, name string) *netlink.Handle {
-	t.Helper()
-	ns, err := netns.GetFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	return h
-}
-
-func waitUp(t *testing.T, h *netlink.Handle, name string) {
-	t.Helper()
-	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		l, err := h.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.Attrs().OperState == netlink.OperUp {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not up", name)
-		}
-	}
-}
 
 // TestRootNATWithDHCP: an AP namespace with a bridge (standing in for the
 // AP's Wi-Fi side) serves DHCP; two stations behind it get leases within
@@ -65,7 +33,7 @@ func TestRootNATWithDHCP(t *testing.T) {
 	testutil.NeedRoot(t, "builds network namespaces, a bridge, veths and nftables tables")
 	ap := testutil.NewNetns(t, "vmnatap")
 	wan := testutil.NewNetns(t, "vmnatwan")
-	hap := handle(t, ap.Name)
+	hap := testutil.RouteHandle(t, ap.Name)
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br0"}}
 	if err := hap.LinkAdd(br); err != nil {
 		t.Fatal(err)
@@ -93,15 +61,15 @@ func TestRootNATWithDHCP(t *testing.T) {
 		if err := hap.LinkSetUp(pl); err != nil {
 			t.Fatal(err)
 		}
-		hs := handle(t, s.Name)
+		hs := testutil.RouteHandle(t, s.Name)
 		wl, _ := hs.LinkByName("wlan0")
 		if err := hs.LinkSetUp(wl); err != nil {
 			t.Fatal(err)
 		}
-		waitUp(t, hs, "wlan0")
+		testutil.WaitLinkUp(t, hs, "wlan0")
 		stas = append(stas, s)
 	}
-	waitUp(t, hap, "br0")
+	testutil.WaitLinkUp(t, hap, "br0")
 
 	up, err := uplink.Setup(uplink.Config{Lab: "natdhcp-" + ap.Name, Mode: uplink.ModeNAT, APNetns: ap.Name, HostNetns: wan.Name,
 		Subnets: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}})
@@ -195,10 +163,10 @@ func TestRootNATWithDHCP(t *testing.T) {
 			t.Errorf("namespace %s: vmedium tables %v (%v)", ns, tabs, err)
 		}
 	}
-	if _, err := handle(t, wan.Name).LinkByName(rec.HostIf); err == nil {
+	if _, err := testutil.RouteHandle(t, wan.Name).LinkByName(rec.HostIf); err == nil {
 		t.Errorf("veth %s left in wan", rec.HostIf)
 	}
-	if _, err := handle(t, ap.Name).LinkByName(rec.APIf); err == nil {
+	if _, err := testutil.RouteHandle(t, ap.Name).LinkByName(rec.APIf); err == nil {
 		t.Errorf("veth %s left in the AP namespace", rec.APIf)
 	}
 }

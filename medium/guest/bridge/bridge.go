@@ -267,16 +267,31 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 	}
 	name := RadioName(g.Name(), wr)
 	gr := &guestRadio{b: b, g: g, hw: wr.HWAddr, ifname: wr.Ifname, addr: primary(wr), extras: map[frames.MAC]int{}}
+	// Registered by name before it joins the medium, so `vmctl radios`
+	// never lists it without the guest it lives in.
+	register := func(n string, on bool) {
+		b.mu.Lock()
+		if on {
+			b.byName[n] = gr
+		} else {
+			delete(b.byName, n)
+		}
+		b.mu.Unlock()
+	}
+	register(name, true)
 	r, err := b.m.AddRadio(medium.RadioConfig{Name: name, Kind: medium.KindGuest, Addr: gr.addr}, gr)
 	if err != nil && wr.Ifname != "" {
 		// Two radios of one guest claiming the same interface name:
 		// the second falls back to its id.
+		register(name, false)
 		alt := *wr
 		alt.Ifname = ""
 		name = RadioName(g.Name(), &alt)
+		register(name, true)
 		r, err = b.m.AddRadio(medium.RadioConfig{Name: name, Kind: medium.KindGuest, Addr: gr.addr}, gr)
 	}
 	if err != nil {
+		register(name, false)
 		b.c.radioErrors.Add(1)
 		b.log.Warn("guest radio not added", "guest", g.Name(), "radio", name, "err", err)
 		return
@@ -284,9 +299,6 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 	gr.r = r
 	gs.radios[wr.HWAddr] = gr
 	b.syncAddrs(gr, wr)
-	b.mu.Lock()
-	b.byName[name] = gr
-	b.mu.Unlock()
 	b.c.radiosAdded.Add(1)
 	b.log.Info("guest radio joined", "radio", name, "hwaddr", frames.MAC(wr.HWAddr), "addrs", len(wr.Addrs))
 }
