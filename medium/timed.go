@@ -344,6 +344,17 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	}
 	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
 		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
+	// Set before p is published in td.pend: the scheduler goroutine may
+	// find it there (a requeue) at once.
+	var wait chan TxResult
+	if p.done == nil && tx.inCallback.Load() == 0 {
+		// No callback: block until the air is done with the frame, so a
+		// MAC sending as fast as it can is paced by the air. Not when
+		// the radio transmits from inside a delivery of this scheduler
+		// (an AP relaying): that would wait on its own goroutine.
+		wait = make(chan TxResult, 1)
+		p.done = func(r TxResult) { wait <- r }
+	}
 	src := td.index[tx.slot]
 	td.mu.Lock()
 	if td.pend == nil || td.inflight[src] >= contention.DefaultQueueLimit { // stopped meanwhile, or queue full
@@ -358,15 +369,6 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	td.pend[tag] = p
 	td.inflight[src]++
 	td.mu.Unlock()
-	var wait chan TxResult
-	if p.done == nil && tx.inCallback.Load() == 0 {
-		// No callback: block until the air is done with the frame, so a
-		// MAC sending as fast as it can is paced by the air. Not when
-		// the radio transmits from inside a delivery of this scheduler
-		// (an AP relaying): that would wait on its own goroutine.
-		wait = make(chan TxResult, 1)
-		p.done = func(r TxResult) { wait <- r }
-	}
 	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: p.ac,
 		NoAck: noAck, Tag: tag})
 	if wait != nil {
