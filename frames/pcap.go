@@ -22,9 +22,42 @@ const PcapSnaplen = 65535
 // tcpdump, Wireshark and tshark read. WriteFrame is safe for concurrent
 // use: a mutex keeps each record whole and in order.
 type PcapWriter struct {
-	mu  sync.Mutex
-	w   *pcapgo.Writer
-	buf []byte // radiotap + frame scratch, reused under mu
+	recorder
+}
+
+// recorder turns (radiotap, frame) into one record of a pcap or pcapng
+// writer: the two file formats differ in their headers, not in how a
+// record is built.
+type recorder struct {
+	mu sync.Mutex
+	w  interface {
+		WritePacket(gopacket.CaptureInfo, []byte) error
+	}
+	buf  []byte // radiotap + frame scratch, reused under mu
+	what string // "pcap" or "pcapng", for errors
+}
+
+func newRecorder(w interface {
+	WritePacket(gopacket.CaptureInfo, []byte) error
+}, what string) recorder {
+	return recorder{w: w, buf: make([]byte, 0, 64+MaxMPDU+64), what: what}
+}
+
+// WriteFrame writes one record: the radiotap header for rt followed by
+// frame (an MPDU without FCS), stamped ts.
+func (p *recorder) WriteFrame(ts time.Time, rt Radiotap, frame []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = AppendRadiotap(p.buf[:0], rt)
+	p.buf = append(p.buf, frame...)
+	if len(p.buf) > PcapSnaplen {
+		return fmt.Errorf("write %s record: %d bytes exceeds the %d-byte snaplen", p.what, len(p.buf), PcapSnaplen)
+	}
+	ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(p.buf), Length: len(p.buf)}
+	if err := p.w.WritePacket(ci, p.buf); err != nil {
+		return fmt.Errorf("write %s record: %w", p.what, err)
+	}
+	return nil
 }
 
 // NewPcapWriter writes the pcap file header to w and returns a writer for
@@ -34,22 +67,5 @@ func NewPcapWriter(w io.Writer) (*PcapWriter, error) {
 	if err := pw.WriteFileHeader(PcapSnaplen, layers.LinkTypeIEEE80211Radio); err != nil {
 		return nil, fmt.Errorf("write pcap file header: %w", err)
 	}
-	return &PcapWriter{w: pw, buf: make([]byte, 0, 64+MaxMPDU+64)}, nil
-}
-
-// WriteFrame writes one record: the radiotap header for rt followed by
-// frame (an MPDU without FCS), stamped ts.
-func (p *PcapWriter) WriteFrame(ts time.Time, rt Radiotap, frame []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.buf = AppendRadiotap(p.buf[:0], rt)
-	p.buf = append(p.buf, frame...)
-	if len(p.buf) > PcapSnaplen {
-		return fmt.Errorf("write pcap record: %d bytes exceeds the %d-byte snaplen", len(p.buf), PcapSnaplen)
-	}
-	ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(p.buf), Length: len(p.buf)}
-	if err := p.w.WritePacket(ci, p.buf); err != nil {
-		return fmt.Errorf("write pcap record: %w", err)
-	}
-	return nil
+	return &PcapWriter{newRecorder(pw, "pcap")}, nil
 }
