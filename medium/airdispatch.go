@@ -242,6 +242,10 @@ func defaultChain(c *air.Chain, opt *TxOptions, freq uint32, noAck bool) {
 // plain path too).
 func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byte, opt TxOptions) TxResult {
 	a := s.air
+	// This prelude (frequency, observers, relayed source) is Transmit's,
+	// written out again on purpose: as a shared helper it is not inlined
+	// and cost the plain path 41 → 48 ns per 3-radio broadcast (-cpu 1,
+	// measured side by side).
 	freq := opt.FreqMHz
 	if freq == 0 {
 		freq = tx.freq.Load()
