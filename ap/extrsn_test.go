@@ -219,18 +219,7 @@ func BenchmarkRelayUnicastExternalKeys(b *testing.B) {
 	nop := func([]byte) error { return nil }
 	_, s1, _ := externalPair(b, m, ap.UplinkFunc(nop), sta.UplinkFunc(nop), sta.UplinkFunc(func([]byte) error { got++; return nil }))
 	eth := mactest.Eth(sta2, sta1, make([]byte, 1486))
-	b.SetBytes(int64(len(eth)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := s1.SendEthernet(eth); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("STA2 received %d of %d frames", got, b.N)
-	}
+	sendFrames(b, s1.SendEthernet, eth, &got, "STA2")
 }
 
 func TestExternalKeysDataPathAllocs(t *testing.T) {
@@ -239,23 +228,7 @@ func TestExternalKeysDataPathAllocs(t *testing.T) {
 	nop := func([]byte) error { return nil }
 	var got2 int
 	a, s1, _ := externalPair(t, m, ap.UplinkFunc(nop), sta.UplinkFunc(nop), sta.UplinkFunc(func([]byte) error { got2++; return nil }))
-	for name, c := range map[string]struct {
-		send func([]byte) error
-		eth  []byte
-	}{
-		"relay unicast": {s1.SendEthernet, mactest.Eth(sta2, sta1, make([]byte, 1400))},
-		"sta to ap":     {s1.SendEthernet, mactest.Eth(apAddr, sta1, make([]byte, 1400))},
-		"relay group":   {s1.SendEthernet, mactest.Eth(frames.Broadcast, sta1, make([]byte, 1400))},
-		"ap to sta":     {a.SendEthernet, mactest.Eth(sta2, apAddr, make([]byte, 1400))},
-	} {
-		if n := testing.AllocsPerRun(200, func() {
-			if err := c.send(c.eth); err != nil {
-				t.Fatal(err)
-			}
-		}); n != 0 {
-			t.Errorf("%s: %v allocations per frame with external keys, want 0", name, n)
-		}
-	}
+	checkDataPathAllocs(t, a, s1, " with external keys")
 	if got2 == 0 {
 		t.Error("STA2 received nothing: the frames were dropped, not carried")
 	}

@@ -304,18 +304,7 @@ func BenchmarkRelayUnicastCCMP(b *testing.B) {
 	startSTA(b, m, "vw2", wpaSTA(sta2, labPass), sta.UplinkFunc(func(eth []byte) error { got++; return nil }))
 	waitAuthorized(b, a, 2)
 	eth := mactest.Eth(sta2, sta1, make([]byte, 1486))
-	b.SetBytes(int64(len(eth)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := s1.SendEthernet(eth); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("STA2 received %d of %d frames", got, b.N)
-	}
+	sendFrames(b, s1.SendEthernet, eth, &got, "STA2")
 }
 
 func TestDataPathCCMPAllocs(t *testing.T) {
@@ -326,21 +315,5 @@ func TestDataPathCCMPAllocs(t *testing.T) {
 	s1 := startSTA(t, m, "vw1", wpaSTA(sta1, labPass), sta.UplinkFunc(nop))
 	startSTA(t, m, "vw2", wpaSTA(sta2, labPass), sta.UplinkFunc(nop))
 	waitAuthorized(t, a, 2)
-	for name, c := range map[string]struct {
-		send func([]byte) error
-		eth  []byte
-	}{
-		"relay unicast": {s1.SendEthernet, mactest.Eth(sta2, sta1, make([]byte, 1400))},
-		"sta to ap":     {s1.SendEthernet, mactest.Eth(apAddr, sta1, make([]byte, 1400))},
-		"relay group":   {s1.SendEthernet, mactest.Eth(frames.Broadcast, sta1, make([]byte, 1400))},
-		"ap to sta":     {a.SendEthernet, mactest.Eth(sta2, apAddr, make([]byte, 1400))},
-	} {
-		if n := testing.AllocsPerRun(200, func() {
-			if err := c.send(c.eth); err != nil {
-				t.Fatal(err)
-			}
-		}); n != 0 {
-			t.Errorf("%s: %v allocations per frame with CCMP, want 0", name, n)
-		}
-	}
+	checkDataPathAllocs(t, a, s1, " with CCMP")
 }
