@@ -111,7 +111,12 @@ ping_ok ns1 10.0.0.3 3 # the kernel's own medium knows no deny rules
 t0="$(cut -d' ' -f1 /proc/uptime)"
 start_medium 2
 _denied() { ctl --json deny 2>/dev/null | grep -q '"wlan2"'; }
-wait_for 30 _denied
+# The saved rule is in force before any radio is served: listed from the
+# control API's first answer, and at the first live status.
+wait_for 30 ctl status
+_denied || fail "the saved deny rule is not listed when the control API first answers ($(ctl status))"
+ctl status --wait 30s || fail "vmctl status --wait: not live within 30 s"
+_denied || fail "the saved deny rule is not listed at the first live status"
 assert_contains "$(cat "$VM_WORK/vmedium-2.log")" "restored runtime state" "restart log"
 _ping1() { in_ns "$1" ping -q -c 1 -W 1 "$2" >/dev/null 2>&1; }
 wait_for 30 _ping1 ns1 10.0.0.1
