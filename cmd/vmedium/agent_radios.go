@@ -25,7 +25,8 @@ import (
 // stations to the host's medium. The radios outlive the agent (no
 // DESTROY_RADIO_ON_CLOSE): hostapd and wpa_supplicant keep their
 // interfaces while the agent restarts, and a restarted agent finds its
-// radios again by their addresses instead of making more.
+// radios again (by their addresses, and by its record of their ids for
+// those moved into other network namespaces) instead of making more.
 
 // ownRadio is one radio the agent made (now or on an earlier run).
 type ownRadio struct {
@@ -33,6 +34,17 @@ type ownRadio struct {
 	addr  frames.MAC // permanent address: hwsim address and first interface's
 	name  string     // its interface, or hwsimN when it has none
 	fresh bool       // made by this run
+}
+
+// agentStateDir keeps, per guest name, which hwsim radio ids carry the
+// agent's radios: a wiphy moved into another network namespace vanishes
+// from the initial namespace's sysfs (class ieee80211 is namespaced), so
+// its address cannot be read there. hwsim never reuses a radio id, and
+// /run does not outlive the radios (a reboot clears both).
+const agentStateDir = "/run/vmedium"
+
+func agentStateFile(guest string) string {
+	return filepath.Join(agentStateDir, "agent-"+guest+".radios")
 }
 
 // ensureRadios makes sure guest has radios 0..n-1 with their derived
@@ -43,6 +55,11 @@ func ensureRadios(b *hwsim.Backend, guest string, n int, log *slog.Logger) ([]ow
 		return nil, err
 	}
 	byAddr := map[frames.MAC]int{}
+	for id, a := range loadRadioState(agentStateFile(guest)) {
+		if _, ok := existing[id]; ok || radioExists(id) {
+			byAddr[a] = id
+		}
+	}
 	for id, a := range existing {
 		byAddr[a] = id
 	}
@@ -66,6 +83,11 @@ func ensureRadios(b *hwsim.Backend, guest string, n int, log *slog.Logger) ([]ow
 			r.id, r.fresh = cr.ID, true
 		}
 		out = append(out, r)
+	}
+	if n > 0 {
+		if err := saveRadioState(agentStateFile(guest), out); err != nil {
+			log.Warn("agent: radios not recorded: a restarted agent may not find those moved into other namespaces", "err", err)
+		}
 	}
 	ifs := wirelessInterfaces()
 	served := b.Served()
@@ -135,4 +157,46 @@ func wirelessInterfaces() map[frames.MAC]string {
 		}
 	}
 	return out
+}
+
+// radioExists reports whether hwsim radio id exists (in any namespace).
+func radioExists(id int) bool {
+	_, err := os.Stat(filepath.Join(hwsim.SysfsClass, fmt.Sprintf("hwsim%d", id)))
+	return err == nil
+}
+
+// loadRadioState reads "ID ADDR" lines; a missing or bad file is empty.
+func loadRadioState(path string) map[int]frames.MAC {
+	out := map[int]frames.MAC{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var id int
+		var a string
+		if _, err := fmt.Sscanf(line, "%d %s", &id, &a); err != nil {
+			continue
+		}
+		if hw, err := net.ParseMAC(a); err == nil && len(hw) == 6 {
+			out[id] = frames.MAC(hw)
+		}
+	}
+	return out
+}
+
+// saveRadioState records the agent's radios (atomically: write, rename).
+func saveRadioState(path string, rs []ownRadio) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var sb strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&sb, "%d %s\n", r.id, r.addr)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(sb.String()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

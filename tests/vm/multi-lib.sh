@@ -78,7 +78,9 @@ vm_port_args() {
 
 vm_stream_nic_args() {
 	local id="n${RANDOM}"
-	printf '%s\n' --qemu-arg -netdev --qemu-arg "stream,id=$id,server=off,reconnect=1,addr.type=unix,addr.path=$1" \
+	# QEMU 7.2's stream netdev connects once, at start (no reconnect=):
+	# its host end must listen before the guest starts
+	printf '%s\n' --qemu-arg -netdev --qemu-arg "stream,id=$id,server=off,addr.type=unix,addr.path=$1" \
 		--qemu-arg -device --qemu-arg "virtio-net-pci,netdev=$id,mac=$2"
 }
 
