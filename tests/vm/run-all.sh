@@ -81,7 +81,7 @@ for s in "${scenarios[@]}"; do
 		echo "SKIP $name (${secs}s) $(tr -d '\r' <"$HERE/out/$name.log" | sed -n 's/^SKIP: //p' | head -n1)"
 	elif [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
-		echo "PASS $name (${secs}s) $(grep -h 'scenario .* exit code' "/tmp/vmedium-vm-run.$$.err" | sed 's/^vm: //')"
+		echo "PASS $name (${secs}s) $(grep -h 'scenario .* exit code' "/tmp/vmedium-vm-run.$$.err" | tail -n1 | sed 's/^vm: //')"
 	else
 		failed=$((failed + 1))
 		why="exit $rc"
