@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,6 +153,9 @@ func Listen(cfg Config) (*Port, error) {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Addr.Network == "unix" {
+		if err := os.MkdirAll(filepath.Dir(cfg.Addr.Address), 0o755); err != nil {
+			return nil, fmt.Errorf("vmnic %s: directory for %s: %w", cfg.Name, cfg.Addr, err)
+		}
 		if err := clearStaleSocket(cfg.Addr.Address); err != nil {
 			return nil, fmt.Errorf("vmnic %s: %w", cfg.Name, err)
 		}
