@@ -173,6 +173,15 @@ func DecodeRequest(b []byte) (req Request, n int, err error) {
 	return req, n, nil
 }
 
+// SpecProbs returns the table of a SPECPROB_UPDATE request.
+func (r *Request) SpecProbs() *[SpecProbEntries]float64 {
+	var t [SpecProbEntries]float64
+	for k := range t {
+		t[k] = r.SpecProb(k)
+	}
+	return &t
+}
+
 // SpecProb returns entry k (size index·12 + rate index) of a
 // SPECPROB_UPDATE request.
 func (r *Request) SpecProb(k int) float64 {
