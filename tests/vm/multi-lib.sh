@@ -78,7 +78,7 @@ vm_port_args() {
 
 vm_stream_nic_args() {
 	local id="n${RANDOM}"
-	printf '%s\n' --qemu-arg -netdev --qemu-arg "stream,id=$id,server=off,reconnect=1,addr.type=unix,addr.path=$1" \
+	printf '%s\n' --qemu-arg -netdev --qemu-arg "stream,id=$id,server=off,addr.type=unix,addr.path=$1" \
 		--qemu-arg -device --qemu-arg "virtio-net-pci,netdev=$id,mac=$2"
 }
 
