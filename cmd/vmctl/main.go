@@ -790,6 +790,11 @@ func (a *app) capture(ctx context.Context, args []string) error {
 	if dest == "-" {
 		dest = "stdout"
 	}
+	if st.Interrupted {
+		fmt.Fprintf(msg, "captured %d %s (%s) to %s, stopped by a signal (the medium's drop count is not known)\n",
+			st.Frames, plural(int(st.Frames), "frame", "frames"), what, dest)
+		return nil
+	}
 	fmt.Fprintf(msg, "captured %d %s (%s) to %s, %d dropped\n", st.Frames, plural(int(st.Frames), "frame", "frames"),
 		what, dest, st.Dropped)
 	return nil

@@ -60,6 +60,9 @@ func upVMNICRadio(l *Lab, cfg *Config, i int) error {
 		}
 		return st
 	}
+	// vmctl radios asks the radio: its status is the station's plus the
+	// NIC's counters.
+	node.Radio.SetStatusSource(node.Status)
 	l.AddNode(node)
 	l.Progressf("%s: %s %s for a VM NIC on %s (QEMU: -netdev stream,server=off,%s -device virtio-net-pci,mac=%s), channel %d, SSID %q, %s",
 		rc.Name, rc.Role, hw, addr, qemuAddrOpts(addr), hw, rc.Channel, rc.SSID, securityName(cfg, i))

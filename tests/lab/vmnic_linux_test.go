@@ -141,8 +141,13 @@ func TestRootVMNIC(t *testing.T) {
 		t.Fatal("reconnect not seen")
 	}
 	wantPing(t, vmns, "10.0.0.2", 5, true)
-	if rd, _ := r.m.Radio("vw3"); rd.Kind() != medium.KindVMNIC {
+	rd, _ := r.m.Radio("vw3")
+	if rd.Kind() != medium.KindVMNIC {
 		t.Errorf("vw3 kind %s, want vmnic", rd.Kind())
+	}
+	// What vmctl radios shows: the station's state and the NIC's counters.
+	if st, ok := rd.MACStatus(); !ok || st.Counters["vmnic_connected"] != 1 || st.Cipher != "CCMP" {
+		t.Errorf("vw3 radio status %+v, want the NIC connected on a CCMP station", st)
 	}
 	t.Logf("vw3 counters: %v", n.Status().Counters)
 }
