@@ -201,6 +201,9 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		}
 		l.ensureBackend(k.Name)
 	}
+	if err := l.upLANs(ctx, opt); err != nil {
+		return fail(err)
+	}
 	if err := l.waitReady(ctx); err != nil {
 		return fail(err)
 	}

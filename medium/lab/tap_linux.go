@@ -52,8 +52,8 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 		return err
 	}
 	var addrs []netip.Prefix
-	if p, ok := rc.Prefix(); ok {
-		addrs = append(addrs, p)
+	if p, ok := rc.Prefix(); ok && len(cfg.LANsOf(rc.Name)) == 0 {
+		addrs = append(addrs, p) // with LANs the bridge holds it (upLANs)
 	}
 	if err := l.RecordDevice(rc.Netns, rc.Name); err != nil {
 		return err
@@ -68,13 +68,13 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	var wait func(context.Context) error
 	switch rc.Role {
 	case RoleAP:
-		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), GroupRekey: cfg.GroupRekey, Log: l.Logger().With("radio", rc.Name)}, dev)
+		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), GroupRekey: cfg.GroupRekey, Log: l.Logger().With("radio", rc.Name), WDSSta: rc.WDSSta}, dev)
 		if err != nil {
 			return fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
 		mac = a
 	case RoleSTA:
-		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name)}, dev)
+		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name), WDS: rc.WDS}, dev)
 		if err != nil {
 			return fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
