@@ -367,9 +367,6 @@ func (c *Config) Validate() error {
 			return bad(fmt.Sprintf("radios[%d].ssid", i), "station %s wants SSID %q on channel %d but no AP offers it (APs: %s)", r.Name, r.SSID, r.Channel, offered)
 		}
 	}
-	if err := c.validateLANs(); err != nil {
-		return err
-	}
 	known := func(path, name string) error {
 		if _, ok := names[name]; !ok {
 			return bad(path, "unknown radio %q: known radios are %s", name, strings.Join(c.RadioNames(), ", "))
@@ -405,6 +402,9 @@ func (c *Config) Validate() error {
 		if _, err := c.Air.Medium(); err != nil {
 			return err
 		}
+	}
+	if err := c.validateLANs(); err != nil {
+		return err
 	}
 	for i, d := range c.Deny {
 		p := fmt.Sprintf("deny[%d]", i)

@@ -135,6 +135,9 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.checkWDSKinds(string(kind.Name)); err != nil {
+		return nil, fmt.Errorf("lab config: %w", err)
+	}
 	name := string(kind.Name)
 	lg := opt.Log
 	if lg == nil {
@@ -200,9 +203,6 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 			return fail(fmt.Errorf("%s backend: %w", part.kind, err))
 		}
 		l.ensureBackend(k.Name)
-	}
-	if err := l.upLANs(ctx, opt); err != nil {
-		return fail(err)
 	}
 	if err := l.waitReady(ctx); err != nil {
 		return fail(err)

@@ -38,14 +38,14 @@ func upTap(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := upTapRadio(l, cfg, i); err != nil {
+		if err := upTapRadio(l, cfg, i, opt); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func upTapRadio(l *Lab, cfg *Config, i int) error {
+func upTapRadio(l *Lab, cfg *Config, i int, opt Options) error {
 	rc := cfg.Radios[i]
 	hw, err := rc.HWAddr(i)
 	if err != nil {
@@ -107,6 +107,9 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	})
 	dev.Serve(mac)
 	l.AddNode(&Node{Config: rc, Index: i, Radio: radio, Status: mac.MACStatus, Wait: wait, Host: dev})
+	if err := l.upLANs(rc, i, cfg, opt); err != nil {
+		return err
+	}
 	ip := "no address"
 	if len(addrs) > 0 {
 		ip = addrs[0].String()

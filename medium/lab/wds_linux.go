@@ -3,7 +3,6 @@
 package lab
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -18,46 +17,32 @@ import (
 // lanIfName is the LAN host's interface in its namespace.
 const lanIfName = "eth0"
 
-// upLANs builds the lans: of the configuration once every radio is up:
-// for each station with LANs a bridge in its namespace (the station's MAC
-// and address; the TAP, which carries no address then, as a port), and
-// per LAN a namespace whose eth0 is a veth into that bridge. Namespaces
-// and devices are recorded in lab.json before they are created and go at
-// Close. It also refuses four-address keys on radios that are not tap
-// radios (the Go MACs implement them; the kernel kinds are configured
-// with iw and hostapd).
-func (l *Lab) upLANs(ctx context.Context, opt Options) error {
-	for _, n := range l.Nodes() {
-		rc := n.Config
-		if _, isTap := n.Tap(); !isTap && (rc.WDS || rc.WDSSta || len(l.cfg.LANsOf(rc.Name)) > 0) {
-			return fmt.Errorf("radio %s is not a tap radio: wds, wds_sta and lans: are accepted on tap radios only (run with --backend tap or kind: tap)", rc.Name)
-		}
+// upLANs builds the lans: behind tap station rc (radio index i) once
+// its TAP and MAC are up: a bridge in its namespace (the station's MAC and
+// address; the TAP, which carries no address then, as a port) and per LAN
+// a namespace whose eth0 is a veth into that bridge. Namespaces and
+// devices are recorded in lab.json before they are created and go at
+// Close (or with the next run's cleanup after a crash).
+func (l *Lab) upLANs(rc RadioConfig, i int, cfg *Config, opt Options) error {
+	lans := cfg.LANsOf(rc.Name)
+	if len(lans) == 0 {
+		return nil
 	}
-	for _, n := range l.Nodes() {
-		if err := ctx.Err(); err != nil {
+	if err := l.upBridge(rc, i, cfg); err != nil {
+		return err
+	}
+	for _, lan := range lans {
+		if err := l.upLAN(rc, lan, cfg, opt); err != nil {
 			return err
-		}
-		lans := l.cfg.LANsOf(n.Config.Name)
-		if len(lans) == 0 {
-			continue
-		}
-		if err := l.upBridge(n); err != nil {
-			return err
-		}
-		for _, lan := range lans {
-			if err := l.upLAN(n, lan, opt); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// upBridge makes the bridge of station node n, with the station's MAC,
-// MTU and address, and its TAP as the first port.
-func (l *Lab) upBridge(n *Node) error {
-	rc := n.Config
-	hw, err := rc.HWAddr(n.Index)
+// upBridge makes the bridge of station rc, with the station's MAC, MTU
+// and address, and its TAP as the first port.
+func (l *Lab) upBridge(rc RadioConfig, i int, cfg *Config) error {
+	hw, err := rc.HWAddr(i)
 	if err != nil {
 		return err
 	}
@@ -73,7 +58,7 @@ func (l *Lab) upBridge(n *Node) error {
 	la := netlink.NewLinkAttrs()
 	la.Name = name
 	la.HardwareAddr = net.HardwareAddr(hw[:])
-	la.MTU = l.cfg.EffectiveMTU()
+	la.MTU = cfg.EffectiveMTU()
 	off := false
 	br := &netlink.Bridge{LinkAttrs: la, MulticastSnooping: &off}
 	if err := h.LinkAdd(br); err != nil {
@@ -105,11 +90,10 @@ func (l *Lab) upBridge(n *Node) error {
 	return nil
 }
 
-// upLAN creates LAN lan's namespace and its veth into station n's bridge.
-func (l *Lab) upLAN(n *Node, lan LANConfig, opt Options) error {
-	rc := n.Config
+// upLAN creates LAN lan's namespace and its veth into station rc's bridge.
+func (l *Lab) upLAN(rc RadioConfig, lan LANConfig, cfg *Config, opt Options) error {
 	idx := -1
-	for i, c := range l.cfg.LANs {
+	for i, c := range cfg.LANs {
 		if c.Name == lan.Name {
 			idx = i
 		}
@@ -158,7 +142,7 @@ func (l *Lab) upLAN(n *Node, lan LANConfig, opt Options) error {
 	defer h.Close()
 	la := netlink.NewLinkAttrs()
 	la.Name = veth
-	la.MTU = l.cfg.EffectiveMTU()
+	la.MTU = cfg.EffectiveMTU()
 	v := &netlink.Veth{LinkAttrs: la, PeerName: lanIfName, PeerHardwareAddr: net.HardwareAddr(hw[:]), PeerNamespace: netlink.NsFd(lanFD)}
 	if err := h.LinkAdd(v); err != nil {
 		return fmt.Errorf("LAN %s: create veth %s in %s: %w", lan.Name, veth, rc.Netns, err)

@@ -166,6 +166,35 @@ func (lan *LANConfig) HWAddr(i int) (frames.MAC, error) {
 	return m, nil
 }
 
+// checkWDSKinds refuses four-address keys and lans: on radios that will
+// not be tap radios in a lab whose backend is backend (a radio's kind, or
+// the backend): the Go MACs implement them, the kernel kinds are set up
+// with iw and hostapd instead. Up calls it before building anything.
+func (c *Config) checkWDSKinds(backend string) error {
+	tap := string(medium.KindTap)
+	for i, r := range c.Radios {
+		kind := r.Kind
+		if kind == "" {
+			kind = backend
+		}
+		if kind == tap {
+			continue
+		}
+		p := fmt.Sprintf("radios[%d]", i)
+		switch {
+		case r.WDS:
+			p += ".wds"
+		case r.WDSSta:
+			p += ".wds_sta"
+		case len(c.LANsOf(r.Name)) > 0:
+		default:
+			continue
+		}
+		return &ConfigError{Path: p, Msg: fmt.Sprintf("radio %s is a %s radio: wds, wds_sta and lans: are accepted on tap radios only (--backend tap, or kind: tap on the radio); hwsim radios take iw 4addr on and hostapd wds_sta=1 instead", r.Name, kind)}
+	}
+	return nil
+}
+
 // LANsOf returns the LANs bridged behind station name.
 func (c *Config) LANsOf(name string) []LANConfig {
 	var out []LANConfig

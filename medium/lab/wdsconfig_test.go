@@ -68,3 +68,32 @@ lans:
 		})
 	}
 }
+
+// Four-address keys and lans: need tap radios; the check names the
+// radio, its kind and what is accepted, before anything is built.
+func TestWDSKinds(t *testing.T) {
+	c, err := ParseConfig("t.yaml", []byte(`radios:
+  - {name: vw0, role: ap,  netns: ns0, ssid: x, channel: 6, address: 10.0.0.1/24, wds_sta: true}
+  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, address: 10.0.0.2/24}
+lans:
+  - {name: lan1, station: vw1, address: 10.0.0.10/24}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.checkWDSKinds("tap"); err != nil {
+		t.Errorf("tap lab: %v", err)
+	}
+	err = c.checkWDSKinds("hwsim")
+	if err == nil || !strings.Contains(err.Error(), "radios[0].wds_sta") || !strings.Contains(err.Error(), "hwsim radio") || !strings.Contains(err.Error(), "tap radios only") {
+		t.Errorf("hwsim lab: %v", err)
+	}
+	c.Radios[0].WDSSta = false
+	if err := c.checkWDSKinds("hwsim"); err == nil || !strings.Contains(err.Error(), "radio vw1") {
+		t.Errorf("hwsim lab with a LAN behind vw1: %v", err)
+	}
+	c.Radios[1].Kind = "tap"
+	if err := c.checkWDSKinds("hwsim"); err != nil {
+		t.Errorf("mixed lab, vw1 a tap radio: %v", err)
+	}
+}
