@@ -59,12 +59,12 @@ func (r *RadioConfig) validateWDS(p, who string) error {
 	if r.WDSSta && r.Role != RoleAP {
 		return &ConfigError{Path: p + ".wds_sta", Msg: fmt.Sprintf("%s is a station: wds_sta (accept four-address stations) is an AP key; accepted on a station is wds: true (four-address mode, iw 4addr on)", who)}
 	}
-	if (r.WDS || r.WDSSta) && r.Kind != "" && r.Kind != string(medium.KindTap) {
+	if (r.WDS || r.WDSSta) && r.Kind != "" && !goMACKind(r.Kind) {
 		key := "wds"
 		if r.WDSSta {
 			key = "wds_sta"
 		}
-		return &ConfigError{Path: p + "." + key, Msg: fmt.Sprintf("%s of kind %s: %s is accepted on tap radios only (the Go AP and station); for hwsim radios use iw 4addr on and hostapd wds_sta=1 yourself", who, r.Kind, key)}
+		return &ConfigError{Path: p + "." + key, Msg: fmt.Sprintf("%s of kind %s: %s is accepted on tap and vmnic radios only (the Go AP and station); for hwsim radios use iw 4addr on and hostapd wds_sta=1 yourself", who, r.Kind, key)}
 	}
 	return nil
 }
@@ -166,31 +166,35 @@ func (lan *LANConfig) HWAddr(i int) (frames.MAC, error) {
 	return m, nil
 }
 
-// checkWDSKinds refuses four-address keys and lans: on radios that will
-// not be tap radios in a lab whose backend is backend (a radio's kind, or
-// the backend): the Go MACs implement them, the kernel kinds are set up
-// with iw and hostapd instead. Up calls it before building anything.
+// goMACKind reports whether radios of kind run the Go AP or station
+// (tap, and vmnic: a VM's NIC), which implement wds and wds_sta.
+func goMACKind(kind string) bool {
+	return kind == string(medium.KindTap) || kind == string(medium.KindVMNIC)
+}
+
+// checkWDSKinds refuses four-address keys on radios that will not run a
+// Go MAC, and lans: behind radios that will not be tap radios, in a lab
+// whose backend is backend (a radio's kind, or the backend): the kernel
+// kinds are set up with iw and hostapd instead, and a LAN bridge needs the
+// station's TAP. Up calls it before building anything.
 func (c *Config) checkWDSKinds(backend string) error {
-	tap := string(medium.KindTap)
 	for i, r := range c.Radios {
 		kind := r.Kind
 		if kind == "" {
 			kind = backend
 		}
-		if kind == tap {
-			continue
-		}
 		p := fmt.Sprintf("radios[%d]", i)
 		switch {
-		case r.WDS:
+		case r.WDS && !goMACKind(kind):
 			p += ".wds"
-		case r.WDSSta:
+		case r.WDSSta && !goMACKind(kind):
 			p += ".wds_sta"
-		case len(c.LANsOf(r.Name)) > 0:
+		case len(c.LANsOf(r.Name)) > 0 && kind != string(medium.KindTap):
+			return &ConfigError{Path: p, Msg: fmt.Sprintf("radio %s is a %s radio: lans: are accepted behind tap stations only (the bridge holds the station's TAP); use --backend tap or kind: tap on the radio", r.Name, kind)}
 		default:
 			continue
 		}
-		return &ConfigError{Path: p, Msg: fmt.Sprintf("radio %s is a %s radio: wds, wds_sta and lans: are accepted on tap radios only (--backend tap, or kind: tap on the radio); hwsim radios take iw 4addr on and hostapd wds_sta=1 instead", r.Name, kind)}
+		return &ConfigError{Path: p, Msg: fmt.Sprintf("radio %s is a %s radio: wds and wds_sta are accepted on tap and vmnic radios only (the Go AP and station); hwsim radios take iw 4addr on and hostapd wds_sta=1 instead", r.Name, kind)}
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ lans:
 	}{
 		{"wds on an AP", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, wds: true}\n", []string{"t.yaml:2:", "radios[0].wds", "is an AP", "wds_sta: true"}},
 		{"wds_sta on a station", head + "  - {name: vw2, role: sta, netns: ns2, ssid: x, channel: 6, wds_sta: true}\n", []string{"t.yaml:4:", "radios[2].wds_sta", "is a station", "wds: true"}},
-		{"wds on hwsim", head + "  - {name: vw2, kind: hwsim, role: sta, netns: ns2, ssid: x, channel: 6, wds: true}\n", []string{"radios[2].wds", "tap radios only", "4addr"}},
+		{"wds on hwsim", head + "  - {name: vw2, kind: hwsim, role: sta, netns: ns2, ssid: x, channel: 6, wds: true}\n", []string{"radios[2].wds", "tap and vmnic radios only", "4addr"}},
 		{"wds not a bool", head + "  - {name: vw2, role: sta, netns: ns2, ssid: x, channel: 6, wds: maybe}\n", []string{"line 4", "maybe"}},
 		{"lan unknown station", head + "lans:\n  - {name: lan1, station: vw9, address: 10.0.0.10/24}\n", []string{"t.yaml:5:", `unknown radio "vw9"`, "vw0, vw1"}},
 		{"lan behind an AP", head + "lans:\n  - {name: lan1, station: vw0, address: 10.0.0.10/24}\n", []string{"lans[0].station", "is an AP", "a station"}},
@@ -85,11 +85,11 @@ lans:
 		t.Errorf("tap lab: %v", err)
 	}
 	err = c.checkWDSKinds("hwsim")
-	if err == nil || !strings.Contains(err.Error(), "radios[0].wds_sta") || !strings.Contains(err.Error(), "hwsim radio") || !strings.Contains(err.Error(), "tap radios only") {
+	if err == nil || !strings.Contains(err.Error(), "radios[0].wds_sta") || !strings.Contains(err.Error(), "hwsim radio") || !strings.Contains(err.Error(), "tap and vmnic radios only") {
 		t.Errorf("hwsim lab: %v", err)
 	}
 	c.Radios[0].WDSSta = false
-	if err := c.checkWDSKinds("hwsim"); err == nil || !strings.Contains(err.Error(), "radio vw1") {
+	if err := c.checkWDSKinds("hwsim"); err == nil || !strings.Contains(err.Error(), "radio vw1") || !strings.Contains(err.Error(), "lans: are accepted behind tap stations only") {
 		t.Errorf("hwsim lab with a LAN behind vw1: %v", err)
 	}
 	c.Radios[1].Kind = "tap"
