@@ -200,6 +200,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if err := serveLab(ctx, f, log, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vmedium run: %v\n", err)
+		var ce *lab.ConfigError
+		if errors.As(err, &ce) {
+			return 2 // bad input: nothing was built
+		}
 		return 1
 	}
 	return 0

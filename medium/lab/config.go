@@ -50,6 +50,8 @@ type Config struct {
 	Deny       []DenyConfig  `yaml:"deny,omitempty"`
 	// Air is the air model (errors, airtime, propagation, noise, fading).
 	Air *AirConfig `yaml:"air,omitempty"`
+	// WDSLabConfig: lans, namespaces bridged behind stations (wdsconfig.go).
+	WDSLabConfig `yaml:",inline"`
 
 	// Security is "wpa2-psk" or "open"; "" = wpa2-psk when a passphrase
 	// is set, open otherwise. `security: open` keeps the passphrase but
@@ -76,6 +78,8 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
+	// WDSRadioConfig: wds (stations), wds_sta (APs), see wdsconfig.go.
+	WDSRadioConfig `yaml:",inline"`
 	// Path is a list of waypoints the radio travels along, each at its
 	// speed (m/s; 0 jumps); Loop starts over at the end.
 	Path []medium.Waypoint `yaml:"path,omitempty"`
@@ -310,6 +314,9 @@ func (c *Config) Validate() error {
 		} else if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)
 		}
+		if err := r.validateWDS(p, who); err != nil {
+			return err
+		}
 		if r.SSID == "" || len(r.SSID) > 32 {
 			return bad(p+".ssid", "%s: invalid ssid %q: accepted is 1 to 32 bytes", who, r.SSID)
 		}
@@ -405,6 +412,9 @@ func (c *Config) Validate() error {
 		if _, err := c.Air.Medium(); err != nil {
 			return err
 		}
+	}
+	if err := c.validateLANs(); err != nil {
+		return err
 	}
 	for i, d := range c.Deny {
 		p := fmt.Sprintf("deny[%d]", i)

@@ -135,6 +135,9 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.checkWDSKinds(string(kind.Name)); err != nil {
+		return nil, fmt.Errorf("lab config: %w", err)
+	}
 	name := string(kind.Name)
 	lg := opt.Log
 	if lg == nil {

@@ -39,22 +39,22 @@ func upTap(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := upTapRadio(l, cfg, i); err != nil {
+		if err := upTapRadio(l, cfg, i, opt); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func upTapRadio(l *Lab, cfg *Config, i int) error {
+func upTapRadio(l *Lab, cfg *Config, i int, opt Options) error {
 	rc := cfg.Radios[i]
 	hw, err := rc.HWAddr(i)
 	if err != nil {
 		return err
 	}
 	var addrs []netip.Prefix
-	if p, ok := rc.Prefix(); ok {
-		addrs = append(addrs, p)
+	if p, ok := rc.Prefix(); ok && len(cfg.LANsOf(rc.Name)) == 0 {
+		addrs = append(addrs, p) // with LANs the bridge holds it (upLANs)
 	}
 	if err := l.RecordDevice(rc.Netns, rc.Name); err != nil {
 		return err
@@ -76,7 +76,7 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 		ip = addrs[0].String()
 	}
 	l.Progressf("%s: %s %s in %s, %s, channel %d, SSID %q, %s", rc.Name, rc.Role, hw, rc.Netns, ip, rc.Channel, rc.SSID, securityName(cfg, i))
-	return nil
+	return l.upLANs(rc, i, cfg, opt)
 }
 
 // upGoMAC puts radio i on the medium driven by a Go MAC (ap or sta) whose
@@ -89,13 +89,13 @@ func upGoMAC(l *Lab, cfg *Config, i int, hw frames.MAC, kind medium.Kind, up med
 	var wait func(context.Context) error
 	switch rc.Role {
 	case RoleAP:
-		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), GroupRekey: cfg.GroupRekey, Log: l.Logger().With("radio", rc.Name)}, up)
+		a, err := ap.New(ap.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), GroupRekey: cfg.GroupRekey, Log: l.Logger().With("radio", rc.Name), WDSSta: rc.WDSSta}, up)
 		if err != nil {
 			return nil, nil, fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
 		mac = a
 	case RoleSTA:
-		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name)}, up)
+		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name), WDS: rc.WDS}, up)
 		if err != nil {
 			return nil, nil, fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
