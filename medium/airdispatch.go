@@ -320,6 +320,7 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 	var rc *ratectl.Controller
 	if c == &def && !noAck {
 		rc = m.pickRate(a, tx, rx, info.FreqMHz, c)
+		tx.protect(c, length)
 	}
 	if a.per && l.loss == 0 && !a.fade && a.clearFirst(s, tx, rx, &c.Stages[0]) {
 		// Clear both ways at the first rate: one attempt, no draw.

@@ -339,6 +339,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 			if rc = m.pickRate(a, tx, s.radios[dst], info.FreqMHz, &own); rc != nil {
 				c = &own
 			}
+			tx.protect(c, len(frame)+4)
 		}
 		dst = td.index[dst]
 	}

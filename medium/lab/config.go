@@ -76,6 +76,11 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
+	// RTSThreshold: unicast frames longer than this many bytes (MPDU
+	// with FCS) are sent behind RTS/CTS; unset: never. Tap and kmod
+	// radios (the medium's rate control picks their rates); read by the
+	// air model only.
+	RTSThreshold *int `yaml:"rts_threshold,omitempty"`
 	// Path is a list of waypoints the radio travels along, each at its
 	// speed (m/s; 0 jumps); Loop starts over at the end.
 	Path []medium.Waypoint `yaml:"path,omitempty"`
@@ -328,6 +333,12 @@ func (c *Config) Validate() error {
 		}
 		if r.TxPower != nil && (math.IsNaN(*r.TxPower) || *r.TxPower < -20 || *r.TxPower > 40) {
 			return bad(p+".tx_power", "%s: invalid tx_power %g: accepted is -20 to 40 dBm", who, *r.TxPower)
+		}
+		if t := r.RTSThreshold; t != nil && (*t < 0 || *t > medium.MaxRTSThreshold) {
+			return bad(p+".rts_threshold", "%s: invalid rts_threshold %d: accepted is 0 to %d bytes (frames longer than it go behind RTS/CTS), or no rts_threshold for none", who, *t, medium.MaxRTSThreshold)
+		}
+		if r.RTSThreshold != nil && r.Kind == string(medium.KindHwsim) {
+			return bad(p+".rts_threshold", "%s: rts_threshold is for tap and kmod radios: a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", who)
 		}
 		if _, err := r.mobility(p); err != nil {
 			return err

@@ -84,7 +84,7 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 	}
 	radio, err := l.m.AddRadio(medium.RadioConfig{
 		Name: rc.Name, Kind: medium.KindTap, Addr: hw, FreqMHz: rc.FreqMHz(),
-		Position: rc.Position, TxPowerDBm: rc.TxPower,
+		Position: rc.Position, TxPowerDBm: rc.TxPower, RTSThreshold: rc.RTSThreshold,
 	}, mac)
 	if err != nil {
 		mac.Close()
