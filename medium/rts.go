@@ -8,7 +8,7 @@ import (
 	"github.com/vmedium/vmedium/medium/air"
 )
 
-// RTS/CTS for radios whose MAC gives no rate chain (tap and kmod radios:
+// RTS/CTS for radios whose MAC gives no rate chain (tap, vmnic and kmod radios:
 // the medium's rate control picks their rates). hwsim radios say per frame
 // whether the kernel asked for RTS/CTS (TX_INFO_FLAGS), so the threshold
 // is the medium's to apply for the others, as mac80211 applies

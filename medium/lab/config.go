@@ -77,9 +77,9 @@ type RadioConfig struct {
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
 	// RTSThreshold: unicast frames longer than this many bytes (MPDU
-	// with FCS) are sent behind RTS/CTS; unset: never. Tap and kmod
-	// radios (the medium's rate control picks their rates); read by the
-	// air model only.
+	// with FCS) are sent behind RTS/CTS; unset: never. Tap, vmnic and
+	// kmod radios (the medium's rate control picks their rates); read by
+	// the air model only.
 	RTSThreshold *int `yaml:"rts_threshold,omitempty"`
 	// Path is a list of waypoints the radio travels along, each at its
 	// speed (m/s; 0 jumps); Loop starts over at the end.
@@ -90,6 +90,9 @@ type RadioConfig struct {
 	// Passphrase overrides the lab's passphrase for this radio (an
 	// AP's network, or what a station tries: a wrong one keeps it out).
 	Passphrase string `yaml:"passphrase,omitempty"`
+	// Listen is where a vmnic radio waits for its VM's NIC (QEMU
+	// `-netdev stream`): unix:PATH or tcp:HOST:PORT. Only for kind vmnic.
+	Listen string `yaml:"listen,omitempty"`
 }
 
 // Security modes of Config.Security.
@@ -283,6 +286,7 @@ func (c *Config) Validate() error {
 	}
 	names := map[string]int{}
 	macs := map[frames.MAC]string{}
+	listens := map[string]string{}
 	for i := range c.Radios {
 		r := &c.Radios[i]
 		p := fmt.Sprintf("radios[%d]", i)
@@ -302,7 +306,13 @@ func (c *Config) Validate() error {
 		if r.Kind != "" && !slices.Contains(KindNames(), r.Kind) {
 			return bad(p+".kind", "%s: invalid kind %q: accepted is %s (or none: the lab's backend)", who, r.Kind, strings.Join(KindNames(), ", "))
 		}
-		if err := validNetnsName(r.Netns); err != nil {
+		if r.Kind == string(medium.KindVMNIC) {
+			if err := r.validVMNIC(p, who, listens); err != nil {
+				return err
+			}
+		} else if r.Listen != "" {
+			return bad(p+".listen", "%s: listen is for a VM's NIC: accepted only with kind: vmnic (this radio's kind is %s)", who, kindOrBackend(r.Kind))
+		} else if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)
 		}
 		if r.SSID == "" || len(r.SSID) > 32 {
@@ -338,7 +348,7 @@ func (c *Config) Validate() error {
 			return bad(p+".rts_threshold", "%s: invalid rts_threshold %d: accepted is 0 to %d bytes (frames longer than it go behind RTS/CTS), or no rts_threshold for none", who, *t, medium.MaxRTSThreshold)
 		}
 		if r.RTSThreshold != nil && r.Kind == string(medium.KindHwsim) {
-			return bad(p+".rts_threshold", "%s: rts_threshold is for tap and kmod radios: a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", who)
+			return bad(p+".rts_threshold", "%s: rts_threshold is for radios with a Go or vmedium.ko MAC (tap, vmnic, kmod): a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", who)
 		}
 		if _, err := r.mobility(p); err != nil {
 			return err
@@ -436,6 +446,9 @@ func (c *Config) Namespaces() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range c.Radios {
+		if r.Netns == "" { // a vmnic radio: its VM is its host
+			continue
+		}
 		if !seen[r.Netns] {
 			seen[r.Netns] = true
 			out = append(out, r.Netns)
