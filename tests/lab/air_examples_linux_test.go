@@ -5,6 +5,9 @@ package labtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,9 +29,16 @@ import (
 
 var exampleNetns = regexp.MustCompile(`netns: ns(\d+)`)
 
+// example is a running `vmedium run` on one of examples/.
+type example struct {
+	*daemon
+	cfg     *lab.Config
+	metrics string // the daemon's Prometheus endpoint
+}
+
 // runExample starts vmedium on examples/name with namespaces prefixN and
 // waits until it is live and every station is associated with its AP.
-func runExample(t *testing.T, b binaries, name, prefix string) (*daemon, *lab.Config) {
+func runExample(t *testing.T, b binaries, name, prefix string) *example {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("../../examples", name))
 	if err != nil {
@@ -42,7 +52,14 @@ func runExample(t *testing.T, b binaries, name, prefix string) (*daemon, *lab.Co
 	if err != nil {
 		t.Fatalf("examples/%s: %v", name, err)
 	}
-	d := startVmedium(t, b, p, t.TempDir(), filepath.Join(t.TempDir(), "vmedium.sock"))
+	// A free port for the metrics (the last --metrics-addr wins).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	d := startVmedium(t, b, p, t.TempDir(), filepath.Join(t.TempDir(), "vmedium.sock"), "--metrics-addr", addr)
 	if !waitFor(30*time.Second, func() bool {
 		if d.exited() {
 			return true
@@ -58,7 +75,72 @@ func runExample(t *testing.T, b binaries, name, prefix string) (*daemon, *lab.Co
 		out, _ := d.vmctl(b, "radios")
 		t.Fatalf("examples/%s: stations not associated; vmctl radios:\n%s\nvmedium output:\n%s", name, out, d.out)
 	}
-	return d, cfg
+	return &example{daemon: d, cfg: cfg, metrics: "http://" + addr + "/metrics"}
+}
+
+var airtimeRe = regexp.MustCompile(`(?m)^vmedium_air_airtime_seconds_total\{[^}]*radio="([^"]+)"[^}]*\} (\S+)$`)
+
+// airtime returns each radio's airtime so far in seconds (the
+// vmedium_air_airtime_seconds_total counters).
+func (e *example) airtime(t *testing.T) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(e.metrics)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	out := map[string]float64{}
+	for _, m := range airtimeRe.FindAllStringSubmatch(string(body), -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		out[m[1]] = v
+	}
+	return out
+}
+
+// minAirBusy is the share of the wall time the air must be busy with a
+// measurement's channel for the figure to be the air's: below it the
+// senders could not fill the air, so the host's CPU (busy with other
+// work) set the pace, not the simulated channel.
+const minAirBusy = 0.6
+
+// onAir runs measure up to three times, until each channel (a set of
+// radios) was busy with their exchanges at least minAirBusy of the wall
+// time during the run, and returns the last run's figures. A host too
+// busy to fill the air in three tries fails the test, naming the load.
+func (e *example) onAir(t *testing.T, what string, channels [][]string, measure func() []float64) []float64 {
+	t.Helper()
+	var got []float64
+	for try := 1; ; try++ {
+		before, start := e.airtime(t), time.Now()
+		got = measure()
+		after, wall := e.airtime(t), time.Since(start).Seconds()
+		full := true
+		var busy []string
+		for _, radios := range channels {
+			air := 0.0
+			for _, r := range radios {
+				air += after[r] - before[r]
+			}
+			busy = append(busy, fmt.Sprintf("%.0f %%", 100*air/wall))
+			full = full && air/wall >= minAirBusy
+		}
+		if full {
+			t.Logf("%s: air busy %s of the time", what, strings.Join(busy, ", "))
+			return got
+		}
+		load, _ := os.ReadFile("/proc/loadavg")
+		if try == 3 {
+			t.Fatalf("%s: the air was busy only %s of the time in three tries (%s Mbit/s): the host (load average %s) set the pace, not the air",
+				what, strings.Join(busy, ", "), mbps(got), strings.TrimSpace(string(load)))
+		}
+		t.Logf("%s: air busy only %s of the time (%s Mbit/s; load average %s): the host was the limit, measuring again",
+			what, strings.Join(busy, ", "), mbps(got), strings.TrimSpace(string(load)))
+		time.Sleep(2 * time.Second)
+	}
 }
 
 // iperfServer runs an iperf3 server in ns on addr:port until the test ends.
@@ -145,13 +227,18 @@ const airSecs = 4
 // hiddenTerminal runs examples/name: vw1 alone, then vw1 and vw2 at once,
 // all to the AP vw0; it returns the single and the aggregate goodput.
 func hiddenTerminal(t *testing.T, b binaries, name, prefix string) (single float64, both []float64) {
-	d, _ := runExample(t, b, name, prefix)
-	defer d.stop(t, syscall.SIGTERM)
+	e := runExample(t, b, name, prefix)
+	defer e.stop(t, syscall.SIGTERM)
 	iperfServer(t, prefix+"0", "10.0.0.1", 5201)
 	iperfServer(t, prefix+"0", "10.0.0.1", 5202)
 	time.Sleep(300 * time.Millisecond)
-	single = iperfTCP(t, prefix+"1", "10.0.0.1", 5201, airSecs)
-	both = together(t, airSecs, flow{prefix + "1", "10.0.0.1", 5201}, flow{prefix + "2", "10.0.0.1", 5202})
+	all := [][]string{{"vw0", "vw1", "vw2"}}
+	single = e.onAir(t, name+": vw1 alone", all, func() []float64 {
+		return []float64{iperfTCP(t, prefix+"1", "10.0.0.1", 5201, airSecs)}
+	})[0]
+	both = e.onAir(t, name+": vw1 and vw2 at once", all, func() []float64 {
+		return together(t, airSecs, flow{prefix + "1", "10.0.0.1", 5201}, flow{prefix + "2", "10.0.0.1", 5202})
+	})
 	t.Logf("examples/%s: vw1 alone %.2f Mbit/s; vw1 and vw2 at once %s = %.2f Mbit/s (%.0f %% of alone)",
 		name, single, mbps(both), sum(both), 100*sum(both)/single)
 	return single, both
@@ -194,15 +281,32 @@ func TestRootAirSharedChannel(t *testing.T) {
 	testutil.NeedRoot(t, "the example lab creates network namespaces and TAP devices", "/dev/net/tun", "ip", "iperf3")
 	b := buildBinaries(t)
 	run := func(name string) (float64, []float64) {
-		d, _ := runExample(t, b, name, "vmc")
-		defer d.stop(t, syscall.SIGTERM)
+		e := runExample(t, b, name, "vmc")
+		defer e.stop(t, syscall.SIGTERM)
 		iperfServer(t, "vmc0", "10.0.1.1", 5201)
 		iperfServer(t, "vmc2", "10.0.2.1", 5201)
 		time.Sleep(300 * time.Millisecond)
-		alone := iperfTCP(t, "vmc1", "10.0.1.1", 5201, airSecs)
-		both := together(t, airSecs, flow{"vmc1", "10.0.1.1", 5201}, flow{"vmc3", "10.0.2.1", 5201})
-		t.Logf("examples/%s: BSS A alone %.2f Mbit/s; A and B at once %s = %.2f Mbit/s", name, alone, mbps(both), sum(both))
-		return alone, both
+		// The channels as configured: one set of radios, or two.
+		byChan := map[int][]string{}
+		var chans []int
+		for _, r := range e.cfg.Radios {
+			if byChan[r.Channel] == nil {
+				chans = append(chans, r.Channel)
+			}
+			byChan[r.Channel] = append(byChan[r.Channel], r.Name)
+		}
+		var both [][]string
+		for _, c := range chans {
+			both = append(both, byChan[c])
+		}
+		alone := e.onAir(t, name+": BSS A alone", [][]string{{"vw0", "vw1"}}, func() []float64 {
+			return []float64{iperfTCP(t, "vmc1", "10.0.1.1", 5201, airSecs)}
+		})[0]
+		shared := e.onAir(t, name+": A and B at once", both, func() []float64 {
+			return together(t, airSecs, flow{"vmc1", "10.0.1.1", 5201}, flow{"vmc3", "10.0.2.1", 5201})
+		})
+		t.Logf("examples/%s: BSS A alone %.2f Mbit/s; A and B at once %s = %.2f Mbit/s", name, alone, mbps(shared), sum(shared))
+		return alone, shared
 	}
 	alone, shared := run("shared-channel.yaml")
 	if alone <= 0 {

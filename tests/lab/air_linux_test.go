@@ -52,7 +52,8 @@ func move(t *testing.T, d *daemon, b binaries, name string, x float64) {
 func TestRootAirDistanceThroughput(t *testing.T) {
 	testutil.NeedRoot(t, "the example lab creates network namespaces and TAP devices", "/dev/net/tun", "ip", "ping", "iperf3")
 	b := buildBinaries(t)
-	d, _ := runExample(t, b, "rate-vs-distance.yaml", "vma")
+	e := runExample(t, b, "rate-vs-distance.yaml", "vma")
+	d := e.daemon
 	defer d.stop(t, syscall.SIGTERM)
 	iperfServer(t, "vma0", "10.0.0.1", 5201)
 	ap := radioStates(t, d, b)["vw0"][1]
@@ -68,7 +69,9 @@ func TestRootAirDistanceThroughput(t *testing.T) {
 	for i, x := range []float64{10, 90, 130, 170, 200} {
 		move(t, d, b, "vw2", x)
 		time.Sleep(500 * time.Millisecond) // rate control settles
-		mbps := iperfTCP(t, "vma2", "10.0.0.1", 5201, airSecs)
+		mbps := e.onAir(t, fmt.Sprintf("%g m", x), [][]string{{"vw0", "vw1", "vw2"}}, func() []float64 {
+			return []float64{iperfTCP(t, "vma2", "10.0.0.1", 5201, airSecs)}
+		})[0]
 		l, _ := vmctlLink(t, d, b, "vw2", "vw0")
 		steps = append(steps, fmt.Sprintf("%.0f m: %.2f", x, mbps))
 		t.Logf("%3.0f m: signal %d dBm, SNR %.1f dB, fastest %s: TCP %.2f Mbit/s", x, l.SignalDBm, l.SNRDB, l.MaxRate, mbps)
