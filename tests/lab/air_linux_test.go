@@ -5,7 +5,6 @@ package labtest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,7 +15,7 @@ import (
 	"github.com/vmedium/vmedium/medium"
 )
 
-// link returns `vmctl links --json`'s entry for src → dst.
+// vmctlLink returns `vmctl links --json`'s entry for src → dst.
 func vmctlLink(t *testing.T, d *daemon, b binaries, src, dst string) (medium.LinkInfo, bool) {
 	t.Helper()
 	out, code := d.vmctl(b, "links", "--json")
@@ -106,7 +105,4 @@ func TestRootAirDistanceThroughput(t *testing.T) {
 		t.Fatalf("back at 10 m: vw2 is %s with %q, want associated with %s", st[0], st[1], ap)
 	}
 	wantPing(t, "vma2", "10.0.0.1", 5, true)
-	if os.Getenv("VMEDIUM_AIR_DEBUG") != "" {
-		t.Logf("vmedium output:\n%s", d.out)
-	}
 }
