@@ -337,6 +337,7 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 	var rc *ratectl.Controller
 	if c == &def && !noAck {
 		rc = m.pickRate(a, tx, rx, info.FreqMHz, c)
+		tx.protect(c, length)
 	}
 	signal := l.signal
 	switch {

@@ -258,8 +258,14 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 			}
 		}
 	}
+	// Carrier sense reaches as far as reception does: a station that can
+	// receive a frame (signal at or above the medium's sensitivity) has
+	// detected its preamble and defers to it. With the plain −82 dBm
+	// threshold a station and its AP between −90 and −82 dBm would
+	// exchange frames while deaf to each other's transmissions, and every
+	// such link would collapse under its own ACKs.
 	d, err := contention.New(contention.Config{Model: ta.model, Timing: air.DefaultTiming(freq), SignalDBm: sig,
-		Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq}, td)
+		CCADBm: min(contention.DefaultCCADBm, ta.m.sens), Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq}, td)
 	if err != nil {
 		return nil
 	}
@@ -343,6 +349,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 			if rc = m.pickRate(a, tx, s.radios[dst], info.FreqMHz, &own); rc != nil {
 				c = &own
 			}
+			tx.protect(c, len(frame)+4)
 		}
 		dst = td.index[dst]
 	}

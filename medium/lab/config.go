@@ -80,6 +80,11 @@ type RadioConfig struct {
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
 	// WDSRadioConfig: wds (stations), wds_sta (APs), see wdsconfig.go.
 	WDSRadioConfig `yaml:",inline"`
+	// RTSThreshold: unicast frames longer than this many bytes (MPDU
+	// with FCS) are sent behind RTS/CTS; unset: never. Tap, vmnic and
+	// kmod radios (the medium's rate control picks their rates); read by
+	// the air model only.
+	RTSThreshold *int `yaml:"rts_threshold,omitempty"`
 	// Path is a list of waypoints the radio travels along, each at its
 	// speed (m/s; 0 jumps); Loop starts over at the end.
 	Path []medium.Waypoint `yaml:"path,omitempty"`
@@ -345,6 +350,12 @@ func (c *Config) Validate() error {
 		}
 		if r.TxPower != nil && (math.IsNaN(*r.TxPower) || *r.TxPower < -20 || *r.TxPower > 40) {
 			return bad(p+".tx_power", "%s: invalid tx_power %g: accepted is -20 to 40 dBm", who, *r.TxPower)
+		}
+		if t := r.RTSThreshold; t != nil && (*t < 0 || *t > medium.MaxRTSThreshold) {
+			return bad(p+".rts_threshold", "%s: invalid rts_threshold %d: accepted is 0 to %d bytes (frames longer than it go behind RTS/CTS), or no rts_threshold for none", who, *t, medium.MaxRTSThreshold)
+		}
+		if r.RTSThreshold != nil && r.Kind == string(medium.KindHwsim) {
+			return bad(p+".rts_threshold", "%s: rts_threshold is for radios with a Go or vmedium.ko MAC (tap, vmnic, kmod): a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", who)
 		}
 		if _, err := r.mobility(p); err != nil {
 			return err

@@ -105,7 +105,7 @@ func upGoMAC(l *Lab, cfg *Config, i int, hw frames.MAC, kind medium.Kind, up med
 	}
 	radio, err := l.m.AddRadio(medium.RadioConfig{
 		Name: rc.Name, Kind: kind, Addr: hw, FreqMHz: rc.FreqMHz(),
-		Position: rc.Position, TxPowerDBm: rc.TxPower,
+		Position: rc.Position, TxPowerDBm: rc.TxPower, RTSThreshold: rc.RTSThreshold,
 	}, mac)
 	if err != nil {
 		mac.Close()
