@@ -200,6 +200,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if err := serveLab(ctx, f, log, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vmedium run: %v\n", err)
+		var ce *lab.ConfigError
+		if errors.As(err, &ce) {
+			return 2 // bad input: nothing was built
+		}
 		return 1
 	}
 	return 0
@@ -224,6 +228,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if !f.attach && !f.noLab {
 		var err error
 		if cfg, err = loadLabConfig(f.config); err != nil {
+			return err
+		}
+		if err := lab.CheckHost(cfg); err != nil {
 			return err
 		}
 		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
@@ -314,6 +321,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		ctrlDone <- control.Serve(sctx, ln, control.Options{
 			Medium: m, Version: version, Seed: f.seed, StateFile: sf.Path(), Log: log, Ready: ready,
 			Backends: func() []control.KindStatus { return kindStatus(m, backends()) },
+			Net:      labNetSource(&running),
 			MACStatus: func(name string) (medium.MACStatus, bool) {
 				for _, b := range backends() {
 					if st, ok := b.MACStatus(name); ok {
