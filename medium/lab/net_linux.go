@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/vmedium/vmedium/medium/dhcp"
 	"github.com/vmedium/vmedium/medium/netnsutil"
@@ -66,7 +67,7 @@ func CheckHost(cfg *Config) error {
 		if u.Via == "" {
 			continue
 		}
-		h, err := netnsutil.Handle(u.Netns)
+		h, err := routeHandle(u.Netns)
 		if err != nil {
 			return fmt.Errorf("radio %s: uplink: open %s: %w", r.Name, where, err)
 		}
@@ -86,6 +87,15 @@ func CheckHost(cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// routeHandle is an rtnetlink handle in a named namespace, or ("") in
+// the one vmedium runs in.
+func routeHandle(ns string) (*netlink.Handle, error) {
+	if ns == "" {
+		return netlink.NewHandle(unix.NETLINK_ROUTE)
+	}
+	return netnsutil.Handle(ns)
 }
 
 // upNet brings up the APs' uplinks and DHCP servers, and gives static
