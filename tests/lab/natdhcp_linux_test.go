@@ -315,3 +315,49 @@ radios:
 		t.Logf("last run's output:\n%s", d.out)
 	}
 }
+
+// TestRootRoutedUplinkLab: `uplink: {mode: routed}`: no NAT, the wan side
+// routes the lab's subnet to the AP, so the server sees each station's own
+// address; a static station (vw2) gets its default route via the AP too.
+func TestRootRoutedUplinkLab(t *testing.T) {
+	needRoot(t)
+	b := buildBinaries(t)
+	wan := testutil.NewNetns(t, "vmrwan").Name
+	srv := startWan(t, wan)
+	const prefix = "vmr"
+	cfgPath := filepath.Join(t.TempDir(), "routed.yaml")
+	y := fmt.Sprintf(`radios:
+  - {name: vw0, role: ap,  netns: %[1]s0, ssid: vmedium, channel: 6, address: 10.0.0.1/24,
+     uplink: {mode: routed, netns: %[2]s}, dhcp: {range: 10.0.0.100-10.0.0.199}}
+  - {name: vw1, role: sta, netns: %[1]s1, ssid: vmedium, channel: 6, address: dhcp}
+  - {name: vw2, role: sta, netns: %[1]s2, ssid: vmedium, channel: 6, address: 10.0.0.3/24}
+`, prefix, wan)
+	if err := os.WriteFile(cfgPath, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := t.TempDir()
+	d := startVmedium(t, b, cfgPath, stateDir, filepath.Join(t.TempDir(), "vmedium.sock"))
+	var vw1 string
+	if !waitFor(20*time.Second, func() bool {
+		if m := leaseLine.FindStringSubmatch(d.out.String()); m != nil {
+			vw1 = m[2]
+		}
+		return vw1 != "" && strings.Contains(d.out.String(), "vmedium is running")
+	}) {
+		t.Fatalf("vw1 got no lease:\n%s", d.out)
+	}
+	rec := readLabState(t, stateDir).Uplinks[0]
+	if rec.Mode != uplink.ModeRouted || len(rec.Tables) != 0 || len(rec.Routes) != 2 || rec.Routes[1].Netns != wan || rec.Routes[1].Dst.String() != "10.0.0.0/24" {
+		t.Fatalf("routed uplink record %+v", rec)
+	}
+	target := net.JoinHostPort(rec.HostAddrs[0].Addr().String(), srv.port())
+	for sta, want := range map[string]string{"1": vw1, "2": "10.0.0.3"} {
+		body, dt, err := httpGet(prefix+sta, target, "/")
+		if err != nil || string(body) != want {
+			t.Fatalf("vw%s -> wan %s: seen as %q (%v), want its own address %s\n%s", sta, target, body, err, want, d.out)
+		}
+		t.Logf("routed: vw%s -> wan seen as %s, %v", sta, body, dt.Round(time.Microsecond))
+	}
+	d.stop(t, syscall.SIGTERM)
+	noUplinkLeft(t, wan, prefix, rec)
+}
