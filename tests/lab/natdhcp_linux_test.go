@@ -361,3 +361,40 @@ func TestRootRoutedUplinkLab(t *testing.T) {
 	d.stop(t, syscall.SIGTERM)
 	noUplinkLeft(t, wan, prefix, rec)
 }
+
+// TestRootNATDHCPLabInProcess: the same lab through lab.Up in this
+// process: Leases and Addressing say what vmctl shows, and Close leaves
+// no goroutine (the DHCP server, clients and the lease writer stop), no
+// uplink and no lab.json, while leases.json stays.
+func TestRootNATDHCPLabInProcess(t *testing.T) {
+	testutil.CheckLeaks(t)
+	needRoot(t)
+	wan := testutil.NewNetns(t, "vmiwan").Name
+	cfg := labConfig("vmi")
+	cfg.Radios[0].Uplink = &lab.UplinkConfig{Mode: "nat", Netns: wan}
+	cfg.Radios[0].DHCP = &lab.DHCPConfig{Range: "10.0.0.50-10.0.0.59", Lease: time.Minute}
+	cfg.Radios[1].Address = lab.AddressDHCP
+	r := up(t, cfg, false)
+	ls := r.lab.Leases()
+	if len(ls) != 1 || ls[0].Radio != "vw1" || ls[0].AP != "vw0" || ls[0].IP != "10.0.0.50" || ls[0].State != "bound" {
+		t.Fatalf("leases %+v", ls)
+	}
+	want := []lab.Addressing{{Radio: "vw0", Source: "static", Addr: "10.0.0.1/24"}, {Radio: "vw1", Source: "dhcp", Addr: "10.0.0.50/24"}, {Radio: "vw2", Source: "static", Addr: "10.0.0.3/24"}}
+	if got := r.lab.Addressing(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("addressing %+v, want %+v", got, want)
+	}
+	wantPing(t, "vmi1", "10.0.0.3", 3, true)
+	rec := readLabState(t, r.stateDir).Uplinks[0]
+	if err := r.lab.Close(); err != nil {
+		t.Fatal(err)
+	}
+	noUplinkLeft(t, wan, "vmi", rec)
+	if _, ok, _ := lab.ReadStateFile(r.stateDir); ok {
+		t.Error("lab.json left after Close")
+	}
+	data, err := os.ReadFile(filepath.Join(r.stateDir, lab.LeasesFileName))
+	if err != nil || !strings.Contains(string(data), `"ip": "10.0.0.50"`) {
+		t.Errorf("leases.json after Close: %v\n%s", err, data)
+	}
+	os.Remove(filepath.Join(r.stateDir, lab.LeasesFileName))
+}
