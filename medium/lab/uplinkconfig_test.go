@@ -92,3 +92,34 @@ func TestNetConfigBadInputNamesValueAndAccepted(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseConfigNet: lab configs with uplink, dhcp and `address: dhcp`
+// keys are accepted or refused with an error, never a panic; an accepted
+// one gives uplink and DHCP server settings that validate.
+func FuzzParseConfigNet(f *testing.F) {
+	f.Add(natLab(", uplink: nat, dhcp: {range: 10.0.0.100-10.0.0.199, lease: 10m}", "dhcp"))
+	f.Add(natLab(", uplink: {mode: routed, via: eth0, netns: wan}, dhcp: {range: 10.0.0.5-10.0.0.5}", "10.0.0.3/24"))
+	f.Add(natLab(", uplink: [nat], dhcp: {range: 10.0.0.20-10.0.0.2}", "dhcp"))
+	f.Add(natLab(", uplink: {mode: {x: 1}}, dhcp: 7", "dhcp"))
+	f.Fuzz(func(t *testing.T, y string) {
+		cfg, err := ParseConfig("fuzz.yaml", []byte(y))
+		if err != nil {
+			return
+		}
+		for i := range cfg.Radios {
+			if uc, ok := cfg.UplinkConfigOf(i); ok {
+				if err := uc.Validate(); err != nil {
+					t.Fatalf("accepted config, invalid uplink: %v", err)
+				}
+			}
+			if sc, ok, err := cfg.DHCPServerConfigOf(i); ok {
+				if err != nil {
+					t.Fatalf("accepted config, bad dhcp: %v", err)
+				}
+				if err := sc.Validate(); err != nil {
+					t.Fatalf("accepted config, invalid dhcp: %v", err)
+				}
+			}
+		}
+	})
+}
