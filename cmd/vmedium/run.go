@@ -261,6 +261,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		if err := sf.Remove(); err != nil {
 			return err
 		}
+		if err := lab.RemoveLeasesFile(f.stateDir); err != nil {
+			return err
+		}
 		log.Info("--reset: starting with a clean runtime state", "removed", sf.Path())
 	} else {
 		st, ok, err := sf.Load()

@@ -448,6 +448,16 @@ func (l *Lab) Addressing() []Addressing {
 // when the lab stops.
 const LeasesFileName = "leases.json"
 
+// RemoveLeasesFile deletes leases.json (missing is fine): `vmedium run
+// --reset` starts with empty lease tables.
+func RemoveLeasesFile(dir string) error {
+	err := os.Remove(filepath.Join(dir, LeasesFileName))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove DHCP leases: %w", err)
+	}
+	return nil
+}
+
 // loadLeases reads leases.json (none: an empty table).
 func loadLeases(dir string) (map[string][]dhcp.Lease, error) {
 	p := filepath.Join(dir, LeasesFileName)

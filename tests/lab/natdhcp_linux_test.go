@@ -311,6 +311,14 @@ radios:
 	if _, ok, _ := lab.ReadStateFile(stateDir); ok {
 		t.Error("lab.json left after the last stop")
 	}
+	// --reset forgets the leases with the rest of the runtime state.
+	d = startVmedium(t, b, cfgPath, stateDir, socket, "--reset")
+	leasesOf(t, d)
+	if !strings.Contains(d.out.String(), "0 lease(s) restored") {
+		t.Errorf("--reset: leases restored:\n%s", d.out)
+	}
+	d.stop(t, syscall.SIGTERM)
+	noUplinkLeft(t, wan, prefix, rec)
 	if t.Failed() {
 		t.Logf("last run's output:\n%s", d.out)
 	}
