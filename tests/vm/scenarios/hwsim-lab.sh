@@ -45,8 +45,8 @@ assert_contains "$(wpa ns2 vw2)" "key_mgmt=WPA2-PSK" "vw2 status"
 log "both stations associated (WPA2-PSK, CCMP) through vmedium"
 
 # 1b. vw2's address by DHCP through its wpa_supplicant-associated interface
-lease="$(sed -n 's/.*vw2: \(10\.0\.0\.[0-9]*\/24\) by DHCP from 10\.0\.0\.1 .* after \(.*\)$/\1 \2/p' "$VM_WORK/vmedium.out")"
-[ -n "$lease" ] || fail "no DHCP lease line for vw2 in vmedium's output"
+lease="$(sed -n 's/.*vw2: \(10\.0\.0\.[0-9]*\/24\) by DHCP from 10\.0\.0\.1 .* after \(.*\)$/\1 \2/p' "$VM_WORK/vmedium.log")"
+[ -n "$lease" ] || fail "no DHCP lease line for vw2 in vmedium's log"
 assert_eq "${lease%% *}" 10.0.0.3/24 "vw2's DHCP address"
 log "vw2: DHCP lease ${lease%% *} after ${lease#* } (from association)"
 in_ns ns2 ip -4 addr show dev vw2
