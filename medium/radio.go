@@ -20,6 +20,7 @@ const (
 	KindKmod  Kind = "kmod"  // the project's own cfg80211 module
 	KindLocal Kind = "local" // in-process radio (tests, tools)
 	KindGuest Kind = "guest" // a radio of a VM guest, relayed by its agent (medium/guest)
+	KindVMNIC Kind = "vmnic" // a VM's plain NIC (QEMU -netdev stream) on a Go station (medium/vmnic)
 )
 
 // RxInfo is what a receiver learns about one delivered frame.

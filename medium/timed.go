@@ -67,6 +67,10 @@ type pendingTx struct {
 	rc     *ratectl.Controller // the rate control that chose the chain, if any
 	dst    *Radio              // addr1's radio; nil for group frames
 	ac     air.AC
+	// lost: the link's end-to-end loss (one draw per frame) took the
+	// frame: it contends for the air but is never received, and its
+	// whole chain is reported spent.
+	lost bool
 }
 
 // timedLocked returns the schedulers for snapshot s: the running ones when
@@ -344,6 +348,13 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	}
 	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
 		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
+	if dstRadio != nil {
+		if l := s.link(tx.slot, dstRadio.slot); l.frameLoss && l.loss > 0 {
+			tx.rngMu.Lock()
+			p.lost = l.loss >= 1 || tx.rng.Float64() < l.loss
+			tx.rngMu.Unlock()
+		}
+	}
 	// Set before p is published in td.pend: the scheduler goroutine may
 	// find it there (a requeue) at once.
 	var wait chan TxResult
@@ -416,6 +427,9 @@ func (td *timedDomain) Deliver(j *contention.Job, rx int, md air.Mode, signalDBm
 	if j.Dst < 0 && !m.reachable(s, p.tx, r, p.sa, p.info.FreqMHz) {
 		return
 	}
+	if p.lost && j.Dst >= 0 {
+		return
+	}
 	info := p.info
 	info.SignalDBm = s.link(p.tx.slot, r.slot).signal
 	info.RateIdx = air.RxRateIndex(md, air.BandOf(info.FreqMHz))
@@ -441,7 +455,18 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 	res := p.res
 	res.Pending = false
 	oc := *o
-	if res.Delivered == 0 && j.Dst >= 0 {
+	if p.lost && j.Dst >= 0 {
+		// End-to-end loss: the whole chain was spent in vain.
+		oc = air.Outcome{DeliveredStage: -1}
+		for i := 0; i < p.chain.N; i++ {
+			oc.Attempts[i] = p.chain.Stages[i].Count
+			if p.noAck {
+				oc.Attempts[i] = 1
+				break
+			}
+		}
+		td.members[j.Dst].c.drops[DropLoss].Add(1)
+	} else if res.Delivered == 0 && j.Dst >= 0 {
 		oc.Acked = false
 		td.members[j.Dst].c.drops[DropPER].Add(1)
 	}

@@ -51,7 +51,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs := flag.NewFlagSet("vmedium run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "lab topology `FILE` (YAML); default: the built-in 3-radio lab")
-	fs.StringVar(&f.backend, "backend", lab.BackendAuto, "radio kind: "+lab.BackendAuto+"|"+strings.Join(lab.KindNames(), "|")+
+	fs.StringVar(&f.backend, "backend", lab.BackendAuto, "radio kind: "+lab.BackendAuto+"|"+strings.Join(lab.BackendNames(), "|")+
 		" (auto: the first that can run, in that order)")
 	fs.Uint64Var(&f.seed, "seed", 0, "loss RNG seed (same seed + same frames = same losses)")
 	fs.StringVar(&f.socket, "socket", control.DefaultSocket, "control API socket `PATH`")

@@ -85,6 +85,9 @@ type RadioConfig struct {
 	// Passphrase overrides the lab's passphrase for this radio (an
 	// AP's network, or what a station tries: a wrong one keeps it out).
 	Passphrase string `yaml:"passphrase,omitempty"`
+	// Listen is where a vmnic radio waits for its VM's NIC (QEMU
+	// `-netdev stream`): unix:PATH or tcp:HOST:PORT. Only for kind vmnic.
+	Listen string `yaml:"listen,omitempty"`
 	// NetConfig: uplink and dhcp (APs), see uplinkconfig.go.
 	NetConfig `yaml:",inline"`
 }
@@ -280,6 +283,7 @@ func (c *Config) Validate() error {
 	}
 	names := map[string]int{}
 	macs := map[frames.MAC]string{}
+	listens := map[string]string{}
 	for i := range c.Radios {
 		r := &c.Radios[i]
 		p := fmt.Sprintf("radios[%d]", i)
@@ -299,7 +303,13 @@ func (c *Config) Validate() error {
 		if r.Kind != "" && !slices.Contains(KindNames(), r.Kind) {
 			return bad(p+".kind", "%s: invalid kind %q: accepted is %s (or none: the lab's backend)", who, r.Kind, strings.Join(KindNames(), ", "))
 		}
-		if err := validNetnsName(r.Netns); err != nil {
+		if r.Kind == string(medium.KindVMNIC) {
+			if err := r.validVMNIC(p, who, listens); err != nil {
+				return err
+			}
+		} else if r.Listen != "" {
+			return bad(p+".listen", "%s: listen is for a VM's NIC: accepted only with kind: vmnic (this radio's kind is %s)", who, kindOrBackend(r.Kind))
+		} else if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)
 		}
 		if r.SSID == "" || len(r.SSID) > 32 {
@@ -430,6 +440,9 @@ func (c *Config) Namespaces() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range c.Radios {
+		if r.Netns == "" { // a vmnic radio: its VM is its host
+			continue
+		}
 		if !seen[r.Netns] {
 			seen[r.Netns] = true
 			out = append(out, r.Netns)

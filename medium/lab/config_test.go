@@ -96,6 +96,13 @@ func TestConfigErrors(t *testing.T) {
 		{"link self", head + "links:\n  - {src: vw0, dst: vw0, loss: 0.1}\n", []string{"two different radios"}},
 		{"deny unknown", head + "deny:\n  - {src: vw7, dst: vw0}\n", []string{`unknown radio "vw7"`}},
 		{"two documents", head + "---\n" + head, []string{"more than one YAML document"}},
+		{"vmnic without listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6}\n", []string{"t.yaml:3:", "radios[1].listen", "unix:PATH or tcp:HOST:PORT"}},
+		{"vmnic bad listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: vsock:3}\n", []string{"radios[1].listen", `"vsock"`, "unix:PATH or tcp:HOST:PORT"}},
+		{"vmnic ap", head + "  - {name: vw3, kind: vmnic, role: ap, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].role", "accepted role is sta"}},
+		{"vmnic netns", head + "  - {name: vw3, kind: vmnic, role: sta, netns: ns3, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].netns", "no netns"}},
+		{"vmnic address", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a, address: 10.0.0.9/24}\n", []string{"radios[1].address", "inside the VM"}},
+		{"vmnic same listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a}\n  - {name: vw4, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[2].listen", "also vw3's"}},
+		{"listen on tap", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].listen", "only with kind: vmnic"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

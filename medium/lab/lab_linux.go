@@ -284,8 +284,8 @@ func chooseKind(b string) (Kind, error) {
 		b = string(name)
 	}
 	k, ok := LookupKind(b)
-	if !ok || k.NoLab {
-		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(KindNames(), ", "))
+	if !ok || k.NoLab || k.RadioOnly {
+		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(BackendNames(), ", "))
 	}
 	return k, nil
 }
