@@ -555,5 +555,5 @@ func (l *Lab) Summary() string {
 		}
 		rows = append(rows, row)
 	}
-	return FormatSummary(l.backend, rows)
+	return FormatSummary(l.backend, rows) + l.netHints()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vmedium/vmedium/medium/dhcp"
 	"github.com/vmedium/vmedium/medium/netnsutil"
+	"github.com/vmedium/vmedium/medium/uplink"
 )
 
 // The lab's network beyond the air, brought up with the radios: each AP's
@@ -185,4 +186,34 @@ func defaultRoute(ns, dev string, gw netip.Addr) error {
 func maskOnes(n *net.IPNet) int {
 	ones, _ := n.Mask.Size()
 	return ones
+}
+
+// netHints are the summary's extra commands to try for a lab with an
+// uplink or DHCP: reach the uplink's far end from a station, list leases.
+func (l *Lab) netHints() string {
+	l.mu.Lock()
+	ups := append([]uplink.Record(nil), l.state.Uplinks...)
+	l.mu.Unlock()
+	var b strings.Builder
+	for _, u := range ups {
+		for i, r := range l.cfg.Radios {
+			ap := l.cfg.apOf(i)
+			if r.Role != RoleSTA || r.Netns == "" || ap < 0 || labName(l.cfg.Radios[ap].Name) != u.Lab || len(u.HostAddrs) == 0 {
+				continue
+			}
+			side := "the host"
+			if u.HostNetns != "" {
+				side = "namespace " + u.HostNetns
+			}
+			fmt.Fprintf(&b, "  sudo ip netns exec %s ping -c 3 %s   # through %s's %s uplink to %s\n", r.Netns, u.HostAddrs[0].Addr(), l.cfg.Radios[ap].Name, u.Mode, side)
+			break
+		}
+	}
+	for _, r := range l.cfg.Radios {
+		if r.DHCP != nil {
+			b.WriteString("  vmctl leases\n")
+			break
+		}
+	}
+	return b.String()
 }

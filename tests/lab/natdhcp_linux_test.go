@@ -213,6 +213,10 @@ radios:
 	}
 	t.Logf("leases: vw1 %s after %v, vw2 %s after %v", ips["vw1"], took["vw1"], ips["vw2"], took["vw2"])
 	st := readLabState(t, stateDir)
+	hint := fmt.Sprintf("sudo ip netns exec %s1 ping -c 3 %s   # through vw0's nat uplink to namespace %s", prefix, st.Uplinks[0].HostAddrs[0].Addr(), wan)
+	if !strings.Contains(d.out.String(), hint) || !strings.Contains(d.out.String(), "  vmctl leases\n") {
+		t.Errorf("summary without %q and vmctl leases:\n%s", hint, d.out)
+	}
 	if len(st.Uplinks) != 1 {
 		t.Fatalf("lab.json uplinks %+v", st.Uplinks)
 	}
