@@ -230,6 +230,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		if cfg, err = loadLabConfig(f.config); err != nil {
 			return err
 		}
+		if err := lab.CheckHost(cfg); err != nil {
+			return err
+		}
 		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
 			return err
 		}
@@ -256,6 +259,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	var saved *medium.State
 	if f.reset {
 		if err := sf.Remove(); err != nil {
+			return err
+		}
+		if err := lab.RemoveLeasesFile(f.stateDir); err != nil {
 			return err
 		}
 		log.Info("--reset: starting with a clean runtime state", "removed", sf.Path())
@@ -318,6 +324,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		ctrlDone <- control.Serve(sctx, ln, control.Options{
 			Medium: m, Version: version, Seed: f.seed, StateFile: sf.Path(), Log: log, Ready: ready,
 			Backends: func() []control.KindStatus { return kindStatus(m, backends()) },
+			Net:      labNetSource(&running),
 			MACStatus: func(name string) (medium.MACStatus, bool) {
 				for _, b := range backends() {
 					if st, ok := b.MACStatus(name); ok {

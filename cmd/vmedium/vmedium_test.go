@@ -88,8 +88,8 @@ func TestRunWithBadConfigFails(t *testing.T) {
 	os.WriteFile(cfg, []byte("radios:\n  - {name: vw0, role: ap, bogus: 1}\n"), 0o644)
 	var o, e bytes.Buffer
 	code := dispatch([]string{"run", "--config", cfg, "--socket", dir + "/s.sock", "--state-dir", dir, "--metrics-addr", "off"}, &o, &e)
-	if code != 1 || !strings.Contains(e.String(), "line 2") {
-		t.Fatalf("exit %d stderr %q: want 1 and an error with the line number", code, e.String())
+	if code != 2 || !strings.Contains(e.String(), "line 2") {
+		t.Fatalf("exit %d stderr %q: want 2 (bad input) and an error with the line number", code, e.String())
 	}
 	if _, err := os.Stat(dir + "/s.sock"); !os.IsNotExist(err) {
 		t.Fatal("socket created although the config was refused")

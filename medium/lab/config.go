@@ -97,6 +97,8 @@ type RadioConfig struct {
 	// Listen is where a vmnic radio waits for its VM's NIC (QEMU
 	// `-netdev stream`): unix:PATH or tcp:HOST:PORT. Only for kind vmnic.
 	Listen string `yaml:"listen,omitempty"`
+	// NetConfig: uplink and dhcp (APs), see uplinkconfig.go.
+	NetConfig `yaml:",inline"`
 }
 
 // Security modes of Config.Security.
@@ -328,7 +330,7 @@ func (c *Config) Validate() error {
 		if _, err := ChannelFreq(r.Channel); err != nil {
 			return bad(p+".channel", "%s: %v", who, err)
 		}
-		if r.Address != "" {
+		if r.Address != "" && r.Address != AddressDHCP {
 			if _, err := parseAddress(r.Address); err != nil {
 				return bad(p+".address", "%s: %v", who, err)
 			}
@@ -387,6 +389,9 @@ func (c *Config) Validate() error {
 			}
 			return bad(fmt.Sprintf("radios[%d].ssid", i), "station %s wants SSID %q on channel %d but no AP offers it (APs: %s)", r.Name, r.SSID, r.Channel, offered)
 		}
+	}
+	if err := c.validateNet(); err != nil {
+		return err
 	}
 	known := func(path, name string) error {
 		if _, ok := names[name]; !ok {
@@ -513,7 +518,7 @@ func (r *RadioConfig) FreqMHz() uint32 {
 func parseAddress(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil || !p.Addr().Is4() {
-		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is an IPv4 address with prefix length, e.g. 10.0.0.2/24", s)
+		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is an IPv4 address with prefix length, e.g. 10.0.0.2/24 (or dhcp on a station)", s)
 	}
 	if p.Bits() == 32 || p.Addr() == p.Masked().Addr() {
 		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is a host address inside a subnet of /0 to /31, e.g. 10.0.0.2/24", s)
