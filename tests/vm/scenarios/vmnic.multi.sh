@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: MIT
 # vmnic: a QEMU guest with only a virtio-net NIC (no Wi-Fi module loaded,
 # none used) on a `kind: vmnic` radio of the host's tap lab (multi-guest
-# scenario, run by multi.sh on the host; helpers in multi-lib.sh). The host
-# runs the WPA2 tap lab (AP vw0, station vw1 in namespaces) with vw3 a
-# vmnic radio listening on a unix socket; QEMU connects the guest's NIC to
-# it with -netdev stream. The guest pings the AP and the tap station with
-# 0 % loss, the tap station pings it; `vmctl deny` cuts it (100 % loss) and
-# `vmctl deny -c` brings it back; the host's capture holds the guest's
-# traffic as protected 802.11 data frames of vw3's address.
+# scenario, run by multi.sh on the host; helpers in multi-lib.sh): the
+# whole "laptop whose only uplink is Wi-Fi" with a VM on it. The host runs
+# the WPA2 tap lab (AP vw0 with a NAT uplink to a "wan" namespace and a
+# DHCP server, station vw1) with vw3 a vmnic radio listening on a unix
+# socket; QEMU connects the guest's NIC to it with -netdev stream.
+#   The guest gets its address by DHCP (busybox udhcpc) and `vmctl leases`
+#   lists it for vw3; it pings the AP and the tap station with 0 % loss,
+#   the tap station pings it; it reaches an iperf3 server in the wan
+#   namespace, which sees the AP's uplink address, not 10.0.0.x;
+#   `vmctl deny` cuts it (100 % loss), `vmctl deny -c` brings it back; the
+#   host's capture holds its traffic as protected 802.11 data frames of
+#   vw3's address; after stop nothing of the lab is left.
 # vm-timeout: 300
 set -uo pipefail
 
@@ -16,13 +21,19 @@ H="$VM_TMP/host"
 mkdir -p "$H"
 ctl() { "$VM_BIN/vmctl" --socket "$H/ctl.sock" "$@"; }
 NIC_MAC=02:00:00:00:03:00
-NS=vmnic # namespaces vmnic0, vmnic1: not the default lab's ns0..ns2
+NS=vmnic # namespaces vmnic0, vmnic1, vmnicwan: not the default lab's ns0..ns2
+WAN=${NS}wan
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: the host's tap lab needs root (namespaces, TAP)"; exit 77; }
+ip netns add "$WAN" || mfail "create the wan namespace"
+trap 'ip netns delete "$WAN" 2>/dev/null; _vm_cleanup' EXIT
+ip -n "$WAN" link set lo up
+ip netns exec "$WAN" iperf3 -s -1 >"$VM_OUT/wan-iperf3.log" 2>&1 &
 cat >"$H/lab.yaml" <<EOF
 passphrase: vmedium-lab
 radios:
-  - {name: vw0, role: ap,  netns: ${NS}0, ssid: vmedium, channel: 6, address: 10.0.0.1/24}
+  - {name: vw0, role: ap,  netns: ${NS}0, ssid: vmedium, channel: 6, address: 10.0.0.1/24,
+     uplink: {mode: nat, netns: $WAN}, dhcp: {range: 10.0.0.100-10.0.0.199, lease: 1h}}
   - {name: vw1, role: sta, netns: ${NS}1, ssid: vmedium, channel: 6, address: 10.0.0.2/24}
   - {name: vw3, kind: vmnic, role: sta, ssid: vmedium, channel: 6, mac: "$NIC_MAC", listen: "unix:$H/vm1.sock"}
 EOF
@@ -45,10 +56,28 @@ vmx vm1 '
 lsmod | grep -E "^(cfg80211|mac80211)" && fail "a Wi-Fi module is loaded in the vmnic guest"
 dev=$(ls /sys/class/net | grep -v "^lo$" | head -n1)
 [ "$(cat /sys/class/net/$dev/address)" = '"$NIC_MAC"' ] || fail "NIC $dev has $(cat /sys/class/net/$dev/address)"
-ip addr add 10.0.0.4/24 dev $dev && ip link set $dev up || fail "address"
-echo $dev >/vm/work/dev
+cat >/vm/work/udhcpc.sh <<"EOS"
+#!/bin/sh
+case "$1" in
+deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+bound|renew)
+	ip addr flush dev "$interface"
+	ip addr add "$ip/$subnet" dev "$interface"
+	ip route replace default via "$router" dev "$interface"
+	echo "$ip" >/vm/work/ip ;;
+esac
+EOS
+chmod +x /vm/work/udhcpc.sh
+ip link set $dev up
+udhcpc -i $dev -n -q -t 10 -T 2 -s /vm/work/udhcpc.sh || fail "no DHCP lease"
+ip -4 addr show dev $dev; ip route
 wait_for 20 ping -c 1 -W 1 10.0.0.1
-' || mfail "guest NIC setup / first ping"
+' || mfail "guest NIC setup by DHCP / first ping"
+VM_IP="$(vmx vm1 'cat /vm/work/ip' | tr -d '\r\n')"
+mlog "the guest's address by DHCP: $VM_IP"
+case "$VM_IP" in 10.0.0.1[0-9][0-9]) ;; *) mfail "guest address $VM_IP is not from the DHCP range" ;; esac
+ctl leases | tee "$VM_OUT/leases.txt" >&2
+grep -q "$NIC_MAC.*vw3.*$VM_IP" "$VM_OUT/leases.txt" || mfail "vmctl leases does not list vw3's lease $VM_IP"
 ping_from_guest() { # ADDR COUNT → received
 	vmx vm1 "ping -q -n -c $2 -i 0.2 -W 1 $1" | awk '/packets transmitted/ { print $4 }'
 }
@@ -56,10 +85,19 @@ got="$(ping_from_guest 10.0.0.1 10)"
 [ "$got" = 10 ] || mfail "guest → AP: $got/10"
 got="$(ping_from_guest 10.0.0.2 10)"
 [ "$got" = 10 ] || mfail "guest → tap station vw1: $got/10"
-ip netns exec ${NS}1 ping -q -n -c 5 -i 0.2 -W 1 10.0.0.4 >&2 || mfail "tap station vw1 → guest"
+ip netns exec ${NS}1 ping -q -n -c 5 -i 0.2 -W 1 "$VM_IP" >&2 || mfail "tap station vw1 → guest"
 mlog "guest ↔ AP and tap station: 0 % loss"
 kill -TERM "$CAP" && wait "$CAP" # vmctl capture closes the file on SIGTERM
 cat "$VM_OUT/capture.out" >&2
+# Through the AP's NAT to the wan namespace: the server sees the uplink address.
+WAN_ADDR="$(ip -n "$WAN" -o -4 addr show | awk '$2 != "lo" { sub(/\/.*/, "", $4); print $4; exit }')"
+[ -n "$WAN_ADDR" ] || mfail "no uplink address in the wan namespace"
+vmx vm1 "iperf3 -c $WAN_ADDR -t 3 -f m" >"$VM_OUT/guest-iperf3.txt" || mfail "guest → wan iperf3: $(cat "$VM_OUT/guest-iperf3.txt")"
+from="$(sed -n 's/.*Accepted connection from \([0-9.]*\),.*/\1/p' "$VM_OUT/wan-iperf3.log" | head -n1)"
+rate="$(awk '/receiver/ { print $(NF-2) }' "$VM_OUT/guest-iperf3.txt" | tail -n1)"
+mlog "guest → wan server: $rate Mbit/s, the server saw $from"
+echo "vmnic_guest_to_wan_mbps=$rate Mbit/s" >>"$VM_OUT/metrics"
+case "$from" in "" | 10.0.0.*) mfail "the wan server saw '$from', want the AP's uplink address" ;; esac
 
 ctl deny -s vw0 -d vw3 || mfail "vmctl deny"
 got="$(ping_from_guest 10.0.0.1 10)"
@@ -90,5 +128,7 @@ kill "$HOST_PID" && wait "$HOST_PID"
 for ns in ${NS}0 ${NS}1; do
 	[ ! -e "/run/netns/$ns" ] || mfail "namespace $ns left after stop"
 done
+left="$(ip -n "$WAN" -o link show | awk -F': ' '$2 != "lo" { print $2 }')"
+[ -z "$left" ] || mfail "uplink veth left in the wan namespace after stop: $left"
 [ ! -e "$H/vm1.sock" ] || mfail "vmnic socket left after stop"
 mlog "PASS"
