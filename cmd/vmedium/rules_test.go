@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -163,4 +164,92 @@ deny:
 	if code := <-done; code != 0 {
 		t.Fatalf("vmedium run exited %d:\n%s", code, errOut.String())
 	}
+}
+
+// TestSavedStateFollowsItsConfig: a runtime state comes back when the same
+// lab config is started again (even reformatted, with other comments), and
+// is dropped, with a line saying so, when another config is started: one
+// example after another must not inherit the previous one's rules.
+func TestSavedStateFollowsItsConfig(t *testing.T) {
+	dir := t.TempDir()
+	pre := fmt.Sprintf("vmsf%d-", os.Getpid()%100000)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(fmt.Sprintf(body, pre)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.yaml", "radios:\n  - {name: vw0, role: ap,  netns: %[1]s0, ssid: sf, channel: 6}\n  - {name: vw1, role: sta, netns: %[1]s1, ssid: sf, channel: 6}\n")
+	a2 := write("a2.yaml", "# the same lab, written another way\nradios:\n  - name: vw0\n    role: ap\n    netns: %[1]s0\n    ssid: sf\n    channel: 6\n  - {name: vw1, role: sta, netns: %[1]s1, ssid: sf, channel: 6}  # a station\n")
+	b := write("b.yaml", "radios:\n  - {name: vw0, role: ap,  netns: %[1]s0, ssid: sf, channel: 6}\n  - {name: vw1, role: sta, netns: %[1]s1, ssid: sf, channel: 6}\nlinks:\n  - {src: vw0, dst: vw1, signal: -60}\n")
+	stateDir := filepath.Join(dir, "state")
+
+	oldBuilder, oldCheck := labBuilder, checkKinds
+	t.Cleanup(func() { labBuilder, checkKinds = oldBuilder, oldCheck })
+	checkKinds = func() []lab.Check { return []lab.Check{{Kind: medium.KindTap, Usable: true}} }
+	labBuilder = func(ctx context.Context, f *runFlags, cfg *lab.Config, kind medium.Kind, m *medium.Medium,
+		log *slog.Logger, progress io.Writer) (runningLab, error) {
+		c := &chattyLab{m: m, heard: map[string]map[string]int{}}
+		for i, name := range []string{"vw0", "vw1"} {
+			if err := c.add(name, byte(i)); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	}
+	// run starts vmedium with cfg, runs fn against it live, and stops it.
+	run := func(cfg string, fn func(*control.Client)) string {
+		t.Helper()
+		sock := filepath.Join(dir, "vmedium.sock")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		var out, errOut syncBuffer
+		go func() {
+			done <- runContext(ctx, []string{"--config", cfg, "--socket", sock, "--state-dir", stateDir,
+				"--metrics-addr", "off", "--backend", "tap"}, &out, &errOut)
+		}()
+		client := control.NewClient(sock)
+		if _, err := client.WaitLive(context.Background(), 10*time.Second); err != nil {
+			cancel()
+			<-done
+			t.Fatalf("not live: %v\n%s", err, errOut.String())
+		}
+		fn(client)
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("vmedium run exited %d:\n%s", code, errOut.String())
+		}
+		return errOut.String()
+	}
+	deny := func(c *control.Client) []denylist.Pair {
+		ps, err := c.DenyList(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	run(a, func(c *control.Client) {
+		if _, err := c.Deny(context.Background(), "vw1", "vw0"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	run(a2, func(c *control.Client) {
+		if ps := deny(c); len(ps) != 1 {
+			t.Errorf("same config, written another way: deny pairs %v, want the saved vw1→vw0", ps)
+		}
+	})
+	logs := run(b, func(c *control.Client) {
+		if ps := deny(c); len(ps) != 0 {
+			t.Errorf("another config: deny pairs %v, want none (the saved state was another config's)", ps)
+		}
+	})
+	if !strings.Contains(logs, "not the one the saved runtime state was made under") {
+		t.Errorf("no line saying the saved state was dropped:\n%s", logs)
+	}
+	run(b, func(c *control.Client) {
+		if ps := deny(c); len(ps) != 0 {
+			t.Errorf("config b again: deny pairs %v, want none", ps)
+		}
+	})
 }

@@ -274,9 +274,29 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 			saved = &st
 		}
 	}
+	// A saved state belongs to the lab config it was made under: a crashed
+	// or stopped lab started again with the same config gets it back, a
+	// different config (another example, an edited file) starts from its
+	// own rules.
+	id := ""
+	if cfg != nil {
+		id = lab.Identity(cfg)
+	}
+	dropped := saved != nil && staleState(sf.SavedConfig(), id)
+	if dropped {
+		log.Info("the lab config is not the one the saved runtime state was made under: starting from this config's links, positions, deny pairs and air model; the saved ones are dropped",
+			"file", sf.Path(), "saved_config", sf.SavedConfig(), "config", id)
+		saved = nil
+	}
+	sf.SetConfig(id)
 	// The rules go on the medium before any radio exists: the first frame
 	// of the first radio already obeys a saved deny pair.
 	restoreRules(m, cfg, saved, sf.Path(), log)
+	if dropped {
+		if err := sf.Save(m.State()); err != nil {
+			log.Warn("runtime state not saved", "err", err)
+		}
+	}
 	if cfg != nil {
 		for name, mb := range lab.ConfigMobility(cfg) {
 			if err := m.SetMobility(name, mb); err != nil {
@@ -375,6 +395,13 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}
 	waitServed(served, log)
 	return errors.Join(serveErr, closeErr)
+}
+
+// staleState reports whether a state saved under config identity savedID
+// does not belong to the config id now in use. Either unknown ("": a file
+// from before identities, or no lab config) keeps the saved state.
+func staleState(savedID, id string) bool {
+	return savedID != "" && id != "" && savedID != id
 }
 
 // restoreRules puts the config's links, deny pairs and positions merged

@@ -26,9 +26,12 @@ const stateVersion = 1
 
 // stateDoc is the on-disk form.
 type stateDoc struct {
-	Version int          `json:"version"`
-	SavedAt time.Time    `json:"saved_at"`
-	Medium  medium.State `json:"medium"`
+	Version int       `json:"version"`
+	SavedAt time.Time `json:"saved_at"`
+	// Config identifies the lab config the state was made under (see
+	// SetConfig); "" in files from before it existed, and without a lab.
+	Config string       `json:"config,omitempty"`
+	Medium medium.State `json:"medium"`
 }
 
 // StateFile persists the medium's runtime state (deny pairs, explicit links,
@@ -36,6 +39,26 @@ type stateDoc struct {
 type StateFile struct {
 	path string
 	mu   sync.Mutex // serialises saves
+
+	config      string // written with every save (SetConfig)
+	savedConfig string // read by Load
+}
+
+// SetConfig sets the identity of the lab config the state is made under;
+// every later save records it, so that the next run can tell whether it
+// was started with the same config (see SavedConfig).
+func (s *StateFile) SetConfig(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.config = id
+}
+
+// SavedConfig is the config identity the state Load read was saved with
+// ("" when it was saved without one).
+func (s *StateFile) SavedConfig() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.savedConfig
 }
 
 // OpenState returns the state file in dir, creating dir (0755) if needed.
@@ -70,6 +93,9 @@ func (s *StateFile) Load() (st medium.State, ok bool, err error) {
 	if doc.Version != stateVersion {
 		return medium.State{}, false, fmt.Errorf("read state %s: format version %d, this vmedium reads version %d (start with --reset)", s.path, doc.Version, stateVersion)
 	}
+	s.mu.Lock()
+	s.savedConfig = doc.Config
+	s.mu.Unlock()
 	return doc.Medium, true, nil
 }
 
@@ -83,7 +109,7 @@ func (s *StateFile) Save(st medium.State) error {
 }
 
 func (s *StateFile) saveLocked(st medium.State) error {
-	b, err := json.MarshalIndent(stateDoc{Version: stateVersion, SavedAt: time.Now().UTC(), Medium: st}, "", "  ")
+	b, err := json.MarshalIndent(stateDoc{Version: stateVersion, SavedAt: time.Now().UTC(), Config: s.config, Medium: st}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}

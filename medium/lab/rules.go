@@ -3,6 +3,10 @@
 package lab
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
 	"github.com/vmedium/vmedium/denylist"
 	"github.com/vmedium/vmedium/medium"
 )
@@ -29,4 +33,17 @@ func ConfigState(cfg *Config) medium.State {
 		}
 	}
 	return st
+}
+
+// Identity names a lab config by its content: the same radios, rules and
+// settings give the same identity, whatever the file's comments or layout.
+// The runtime state records it, so that a saved state is restored only
+// under the config it was made with.
+func Identity(cfg *Config) string {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:8])
 }
