@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/atomicfile"
+
 	"github.com/vmedium/vmedium/medium"
 )
 
@@ -99,9 +101,8 @@ func (s *StateFile) Load() (st medium.State, ok bool, err error) {
 	return doc.Medium, true, nil
 }
 
-// Save writes st atomically: a temporary file in the same directory is
-// written and fsynced, renamed over the state file, and the directory is
-// fsynced so the rename itself survives a crash.
+// Save writes st atomically (atomicfile.Write: a crash leaves the old
+// state or the new one).
 func (s *StateFile) Save(st medium.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -113,35 +114,8 @@ func (s *StateFile) saveLocked(st medium.State) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(s.path)
-	f, err := os.CreateTemp(dir, "."+StateFileName+".*")
-	if err != nil {
+	if err := atomicfile.Write(s.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("save state: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("save state: write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save state: fsync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save state: close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("save state: open directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save state: fsync directory %s: %w", dir, err)
 	}
 	return nil
 }

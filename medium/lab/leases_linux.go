@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/atomicfile"
+
 	"github.com/vmedium/vmedium/medium/dhcp"
 )
 
@@ -74,20 +76,7 @@ func (l *Lab) saveLeases() error {
 	if string(data) == l.net.saved {
 		return nil
 	}
-	f, err := os.CreateTemp(l.stateDir, LeasesFileName+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write DHCP leases: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(data, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write DHCP leases %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(l.stateDir, LeasesFileName)); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(filepath.Join(l.stateDir, LeasesFileName), append(data, '\n')); err != nil {
 		return fmt.Errorf("write DHCP leases: %w", err)
 	}
 	l.net.saved = string(data)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vmedium/vmedium/internal/atomicfile"
+
 	"github.com/vmedium/vmedium/medium/hostap"
 	"github.com/vmedium/vmedium/medium/uplink"
 )
@@ -78,7 +80,7 @@ func ReadStateFile(dir string) (st StateFile, ok bool, err error) {
 	return st, true, nil
 }
 
-// WriteStateFile writes lab.json atomically (temp file, fsync, rename).
+// WriteStateFile writes lab.json atomically (atomicfile.Write).
 func WriteStateFile(dir string, st StateFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write lab state: %w", err)
@@ -87,20 +89,7 @@ func WriteStateFile(dir string, st StateFile) error {
 	if err != nil {
 		return fmt.Errorf("write lab state: %w", err)
 	}
-	f, err := os.CreateTemp(dir, StateFileName+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write lab state: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(data, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write lab state %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, StateFileName)); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(filepath.Join(dir, StateFileName), append(data, '\n')); err != nil {
 		return fmt.Errorf("write lab state: %w", err)
 	}
 	return nil
