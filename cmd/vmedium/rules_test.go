@@ -133,6 +133,28 @@ deny:
 		return c, nil
 	}
 
+	runLive(t, dir, cfg, stateDir, func(client *control.Client) {
+		ps, err := client.DenyList(context.Background())
+		if err != nil || len(ps) != 1 || ps[0] != (denylist.Pair{Src: "vw1", Dst: "vw2"}) {
+			t.Errorf("deny pairs when live: %v %v, want only the saved vw1→vw2", ps, err)
+		}
+		c := built.Load()
+		if n := c.count("vw2", "vw1"); n != 0 {
+			t.Errorf("vw2 heard %d frames from vw1 although the saved state denies it", n)
+		}
+		if n := c.count("vw1", "vw2"); n == 0 {
+			t.Errorf("vw1 heard nothing from vw2: the config's deny pair, lifted in the saved state, came back")
+		} else {
+			t.Logf("vw1 heard %d of vw2's frames, vw2 %d of vw1's %d", n, c.count("vw2", "vw1"), frames)
+		}
+	})
+}
+
+// runLive runs `vmedium run` with the lab config cfg (tap backend, the
+// test's labBuilder), calls fn once the control API says live, stops it,
+// and returns what it logged.
+func runLive(t *testing.T, dir, cfg, stateDir string, fn func(*control.Client)) string {
+	t.Helper()
 	sock := filepath.Join(dir, "vmedium.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -142,28 +164,17 @@ deny:
 			"--metrics-addr", "off", "--backend", "tap"}, &out, &errOut)
 	}()
 	client := control.NewClient(sock)
-	st, err := client.WaitLive(context.Background(), 10*time.Second)
-	if err != nil {
+	if _, err := client.WaitLive(context.Background(), 10*time.Second); err != nil {
 		cancel()
+		<-done
 		t.Fatalf("not live: %v\n%s", err, errOut.String())
 	}
-	ps, err := client.DenyList(context.Background())
-	if err != nil || len(ps) != 1 || ps[0] != (denylist.Pair{Src: "vw1", Dst: "vw2"}) {
-		t.Errorf("deny pairs when live (%s): %v %v, want only the saved vw1→vw2", st.State, ps, err)
-	}
-	c := built.Load()
-	if n := c.count("vw2", "vw1"); n != 0 {
-		t.Errorf("vw2 heard %d frames from vw1 although the saved state denies it", n)
-	}
-	if n := c.count("vw1", "vw2"); n == 0 {
-		t.Errorf("vw1 heard nothing from vw2: the config's deny pair, lifted in the saved state, came back")
-	} else {
-		t.Logf("vw1 heard %d of vw2's frames, vw2 %d of vw1's %d", n, c.count("vw2", "vw1"), frames)
-	}
+	fn(client)
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("vmedium run exited %d:\n%s", code, errOut.String())
 	}
+	return errOut.String()
 }
 
 // TestSavedStateFollowsItsConfig: a runtime state comes back when the same
@@ -198,30 +209,7 @@ func TestSavedStateFollowsItsConfig(t *testing.T) {
 		}
 		return c, nil
 	}
-	// run starts vmedium with cfg, runs fn against it live, and stops it.
-	run := func(cfg string, fn func(*control.Client)) string {
-		t.Helper()
-		sock := filepath.Join(dir, "vmedium.sock")
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan int, 1)
-		var out, errOut syncBuffer
-		go func() {
-			done <- runContext(ctx, []string{"--config", cfg, "--socket", sock, "--state-dir", stateDir,
-				"--metrics-addr", "off", "--backend", "tap"}, &out, &errOut)
-		}()
-		client := control.NewClient(sock)
-		if _, err := client.WaitLive(context.Background(), 10*time.Second); err != nil {
-			cancel()
-			<-done
-			t.Fatalf("not live: %v\n%s", err, errOut.String())
-		}
-		fn(client)
-		cancel()
-		if code := <-done; code != 0 {
-			t.Fatalf("vmedium run exited %d:\n%s", code, errOut.String())
-		}
-		return errOut.String()
-	}
+	run := func(cfg string, fn func(*control.Client)) string { return runLive(t, dir, cfg, stateDir, fn) }
 	deny := func(c *control.Client) []denylist.Pair {
 		ps, err := c.DenyList(context.Background())
 		if err != nil {
