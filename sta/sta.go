@@ -105,6 +105,14 @@ type Config struct {
 	// pairwise key is installed) and protects data with the keys the
 	// supplicant installs in Keys. Passphrase must be empty.
 	Keys *rsn.KeyTable
+	// ReceiveQueue, when positive, is the number of slots of the
+	// station's receive queue (see rxqueue.go): data frames are then
+	// decrypted and written to the uplink by the station's own receive
+	// goroutine, in arrival order, instead of on the transmitter's
+	// thread inside Deliver. The uplink's WriteEthernet must not
+	// transmit on the medium synchronously (a TAP's does not). 0 keeps
+	// reception synchronous.
+	ReceiveQueue int
 }
 
 func (c *Config) check() error {
@@ -142,6 +150,9 @@ func (c *Config) check() error {
 	}
 	if c.MgmtAttempts == 0 {
 		c.MgmtAttempts = DefaultMgmtAttempts
+	}
+	if c.ReceiveQueue < 0 || c.ReceiveQueue > maxReceiveQueue {
+		return &medium.InvalidValueError{What: "receive queue", Value: strconv.Itoa(c.ReceiveQueue), Accepted: "0 (synchronous reception) to " + strconv.Itoa(maxReceiveQueue) + " slots"}
 	}
 	if c.MgmtAttempts < 0 {
 		return &medium.InvalidValueError{What: "management attempts", Value: strconv.Itoa(c.MgmtAttempts), Accepted: "a positive count (0 = 3)"}
@@ -285,6 +296,7 @@ type STA struct {
 	joining atomic.Pointer[frames.MAC]
 	extIEs  atomic.Pointer[[]byte] // Config.Keys: IEs for association requests
 	state   atomic.Int32
+	rxq     atomic.Pointer[rxQueue] // Config.ReceiveQueue, while the receive goroutine runs
 
 	lastBeacon atomic.Int64 // unix ns of the last beacon from our BSS
 	signal     atomic.Int32 // of the last beacon from our BSS
@@ -366,6 +378,11 @@ func (s *STA) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go s.run(ctx)
+	if s.cfg.ReceiveQueue > 0 {
+		q := newRxQueue(s.cfg.ReceiveQueue)
+		go s.receive(ctx, q)
+		s.rxq.Store(q)
+	}
 	return nil
 }
 
@@ -383,6 +400,9 @@ func (s *STA) Close() error {
 	if cancel != nil {
 		cancel()
 		<-done
+		if q := s.rxq.Load(); q != nil {
+			<-q.done
+		}
 	}
 	return nil
 }
@@ -977,7 +997,9 @@ func (s *STA) Deliver(b []byte, rx medium.RxInfo) error {
 	}
 	switch f.Type() {
 	case frames.TypeData:
-		s.deliverData(f)
+		if q := s.rxq.Load(); q == nil || !q.enqueue(b) {
+			s.deliverData(f)
+		}
 	case frames.TypeMgmt:
 		switch f.Subtype() {
 		case frames.SubtypeBeacon, frames.SubtypeProbeResp:
