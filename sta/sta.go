@@ -1036,33 +1036,48 @@ const bufSize = 2400
 var bufPool = sync.Pool{New: func() any { return new([bufSize]byte) }}
 
 func (s *STA) deliverData(f frames.Frame) {
-	a := s.assoc.Load()
+	if a, ok := s.acceptData(f); ok {
+		s.deliverAccepted(f, a)
+	}
+}
+
+// acceptData applies the association checks to a received data frame:
+// the association it belongs to, or ok=false when it is not for us (or an
+// EAPOL frame during association, queued, or a null frame), counted.
+func (s *STA) acceptData(f frames.Frame) (a *association, ok bool) {
+	a = s.assoc.Load()
 	if a == nil {
 		if j := s.joining.Load(); j != nil && f.Addr2() == *j && f.Addr1() == s.cfg.Addr {
 			if payload, ok := rsn.EAPOLPayload(f); ok {
 				s.queueEAPOL(payload)
-				return
+				return nil, false
 			}
 		}
 		s.c.rxNotAssoc.Add(1)
-		return
+		return nil, false
 	}
 	if !f.FromDS() || f.ToDS() || f.Addr2() != a.bssid {
 		s.c.rxOtherBSS.Add(1)
-		return
+		return nil, false
 	}
 	da := f.Addr1()
 	if da != s.cfg.Addr && !da.IsGroup() {
 		s.c.rxOtherBSS.Add(1)
-		return
+		return nil, false
 	}
 	if da.IsGroup() && f.Addr3() == s.cfg.Addr {
 		s.c.rxOwnEcho.Add(1) // our own group frame relayed by the AP
-		return
+		return nil, false
 	}
 	if f.Subtype()&0x4 != 0 {
-		return // null function
+		return nil, false // null function
 	}
+	return a, true
+}
+
+// deliverAccepted applies the controlled port and CCMP to a frame that
+// passed acceptData and writes what passes to the uplink.
+func (s *STA) deliverAccepted(f frames.Frame, a *association) {
 	if a.rsn != nil {
 		var pbp *[bufSize]byte
 		var ok bool
@@ -1078,6 +1093,12 @@ func (s *STA) deliverData(f frames.Frame) {
 			defer bufPool.Put(pbp)
 		}
 	}
+	s.upData(f)
+}
+
+// upData converts a received data frame to Ethernet and writes it to the
+// uplink.
+func (s *STA) upData(f frames.Frame) {
 	bp := bufPool.Get().(*[bufSize]byte)
 	eth, err := frames.DataToEthernet(bp[:0], f)
 	if err != nil {
