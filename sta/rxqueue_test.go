@@ -22,8 +22,10 @@ import (
 // senders at once, with no CCMP replay or MIC drop: with a receive queue
 // (which keeps the air order the replay check depends on) and without
 // one; in both the AP relays the two senders' frames from two threads,
-// and must put them on the air in packet-number order. Close stops the
-// receive goroutine (CheckLeaks).
+// and must put them on the air in packet-number order. The second sender
+// hands its frames over in batches (SendEthernetBatch, as a TAP's reader
+// does: encrypted together). Close stops the receive goroutine
+// (CheckLeaks).
 func TestReceiveQueueWPA2Order(t *testing.T) {
 	for _, q := range []int{0, 4} {
 		t.Run(fmt.Sprintf("queue=%d", q), func(t *testing.T) { testReceiveOrder(t, q) })
@@ -52,17 +54,29 @@ func testReceiveOrder(t *testing.T, queue int) {
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
-		go func(src *sta.STA, tag byte) {
+		go func(src *sta.STA, tag byte, batched bool) {
 			defer wg.Done()
+			var batch [][]byte
 			for k := 0; k < n; k++ {
-				p := bytes.Repeat([]byte{tag}, 1400)
+				p := bytes.Repeat([]byte{tag}, 100+k%1400)
 				binary.BigEndian.PutUint32(p, uint32(k))
-				if err := src.SendEthernet(mactest.Eth(mactest.Addr(3), src.Addr(), p)); err != nil {
-					t.Error(err)
-					return
+				eth := mactest.Eth(mactest.Addr(3), src.Addr(), p)
+				if !batched {
+					if err := src.SendEthernet(eth); err != nil {
+						t.Error(err)
+						return
+					}
+					continue
+				}
+				if batch = append(batch, eth); len(batch) == 1+k%5 || k == n-1 {
+					if refused := src.SendEthernetBatch(batch); refused != 0 {
+						t.Errorf("%d of %d frames refused", refused, len(batch))
+						return
+					}
+					batch = batch[:0]
 				}
 			}
-		}(stas[i], byte('a'+i))
+		}(stas[i], byte('a'+i), i == 1)
 	}
 	wg.Wait()
 	mactest.Eventually(t, 5*time.Second, "all frames received", func() bool { return len(ups[2].Frames()) >= 2*n })
