@@ -438,9 +438,9 @@ func checkDataPathAllocs(t *testing.T, a *ap.AP, s1 *sta.STA, what string) {
 	}{
 		"relay unicast":       {s1.SendEthernet, mactest.Eth(sta2, sta1, make([]byte, 1400))},
 		"relay unicast batch": {sendBatch, mactest.Eth(sta2, sta1, make([]byte, 1400))},
-		"sta to ap":     {s1.SendEthernet, mactest.Eth(apAddr, sta1, make([]byte, 1400))},
-		"relay group":   {s1.SendEthernet, mactest.Eth(frames.Broadcast, sta1, make([]byte, 1400))},
-		"ap to sta":     {a.SendEthernet, mactest.Eth(sta2, apAddr, make([]byte, 1400))},
+		"sta to ap":           {s1.SendEthernet, mactest.Eth(apAddr, sta1, make([]byte, 1400))},
+		"relay group":         {s1.SendEthernet, mactest.Eth(frames.Broadcast, sta1, make([]byte, 1400))},
+		"ap to sta":           {a.SendEthernet, mactest.Eth(sta2, apAddr, make([]byte, 1400))},
 	} {
 		if n := testing.AllocsPerRun(200, func() {
 			if err := c.send(c.eth); err != nil {
