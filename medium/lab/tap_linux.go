@@ -121,17 +121,19 @@ func upTapRadio(l *Lab, cfg *Config, i int) error {
 }
 
 // tapReceiveQueue is the receive queue of a tap station (sta.Config):
-// 64 frames on a WPA2 network, where the receiving station's CCMP
+// 256 frames on a WPA2 network, where the receiving station's CCMP
 // decryption and TAP write then run on the station's own goroutine,
 // several frames' MACs at once, while the sending TAP's thread encrypts
 // and relays the next frames (BENCHMARKS.md, "WPA2-PSK (CCMP) on the tap
 // lab"). An open station keeps reception on the sender's thread: with no
 // decryption to share, the hand-over cost more than it gained there.
+// (64 slots left the CPUs idle more often: the sending thread found the
+// queue full and slept.)
 func tapReceiveQueue(passphrase string) int {
 	if passphrase == "" {
 		return 0
 	}
-	return 64
+	return 256
 }
 
 // Tap returns the TAP device of a tap-backend radio.
