@@ -4,6 +4,8 @@ package sta
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/frames/rsn"
@@ -44,7 +46,34 @@ type rxQueue struct {
 	free chan *rxSlot
 	full chan *rxSlot
 	done chan struct{} // closed when the receive goroutine has returned
+	// busy is held while frames are processed (by the receive goroutine,
+	// or inline by Deliver); pending counts the frames queued and not
+	// yet processed. Deliver processes a small frame itself only when it
+	// gets busy and nothing is pending, so it never passes a queued one.
+	busy    sync.Mutex
+	pending atomic.Int64
 }
+
+// rxInlineMax is the largest frame Deliver processes itself when the
+// queue is idle: decrypting and writing a frame this small (a TCP ACK is
+// ≈ 100 bytes on the air) costs less than waking the receive goroutine,
+// and a stream's ACKs would otherwise wait for that wake-up one by one.
+const rxInlineMax = 256
+
+// tryInline reports whether the caller may process a frame itself now;
+// it must then call endInline.
+func (q *rxQueue) tryInline() bool {
+	if q.pending.Load() != 0 || !q.busy.TryLock() {
+		return false
+	}
+	if q.pending.Load() != 0 {
+		q.busy.Unlock()
+		return false
+	}
+	return true
+}
+
+func (q *rxQueue) endInline() { q.busy.Unlock() }
 
 func newRxQueue(n int) *rxQueue {
 	q := &rxQueue{free: make(chan *rxSlot, n), full: make(chan *rxSlot, n), done: make(chan struct{})}
@@ -73,6 +102,7 @@ func (q *rxQueue) enqueue(b []byte) bool {
 		}
 	}
 	sl.n = copy(sl.buf[:], b)
+	q.pending.Add(1)
 	q.full <- sl
 	return true
 }
@@ -99,7 +129,10 @@ func (s *STA) receive(ctx context.Context, q *rxQueue) {
 				break more
 			}
 		}
+		q.busy.Lock()
 		s.receiveBatch(batch[:n])
+		q.pending.Add(int64(-n))
+		q.busy.Unlock()
 		for i := range batch[:n] {
 			q.free <- batch[i]
 			batch[i] = nil

@@ -24,7 +24,9 @@ import (
 // one; in both the AP relays the two senders' frames from two threads,
 // and must put them on the air in packet-number order. The second sender
 // hands its frames over in batches (SendEthernetBatch, as a TAP's reader
-// does: encrypted together). Close stops the receive goroutine
+// does: encrypted together). Frame sizes vary from 100 bytes (small
+// frames are processed by Deliver itself when the queue is idle: they
+// must never pass a queued one). Close stops the receive goroutine
 // (CheckLeaks).
 func TestReceiveQueueWPA2Order(t *testing.T) {
 	for _, q := range []int{0, 4} {

@@ -997,7 +997,14 @@ func (s *STA) Deliver(b []byte, rx medium.RxInfo) error {
 	}
 	switch f.Type() {
 	case frames.TypeData:
-		if q := s.rxq.Load(); q == nil || !q.enqueue(b) {
+		q := s.rxq.Load()
+		switch {
+		case q == nil:
+			s.deliverData(f)
+		case len(b) <= rxInlineMax && q.tryInline():
+			s.deliverData(f)
+			q.endInline()
+		case !q.enqueue(b):
 			s.deliverData(f)
 		}
 	case frames.TypeMgmt:
