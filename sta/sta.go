@@ -11,11 +11,14 @@
 // it joins WPA2-PSK networks: it is the supplicant of the 4-way and group
 // key handshakes and protects data with CCMP (see rsn.go).
 //
-// The data path (SendEthernet, Deliver of data frames) is synchronous and
-// allocation free: it reads the association from an atomic pointer, converts
-// in pooled buffers and calls Radio.Transmit / Uplink.WriteEthernet with no
-// lock held (delivery on the medium is re-entrant). Management frames are
-// copied into a bounded queue read by the station's one MAC goroutine.
+// The data path (SendEthernet, SendEthernetBatch, Deliver of data frames)
+// is allocation free: it reads the association from an atomic pointer,
+// converts in pooled buffers and calls Radio.Transmit / Uplink.WriteEthernet
+// with no lock held (delivery on the medium is re-entrant). Reception is
+// synchronous unless Config.ReceiveQueue is set (rxqueue.go: then data frames
+// are decrypted and written up by the station's receive goroutine, in order).
+// Management frames are copied into a bounded queue read by the station's
+// one MAC goroutine.
 package sta
 
 import (
