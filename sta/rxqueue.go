@@ -31,7 +31,8 @@ import (
 // stack), so nothing is dropped for lack of room. The slots are allocated
 // once; queuing a frame does not allocate. When several frames are
 // waiting, the receive goroutine decrypts up to four at once
-// (rsn.DecryptBatch), which costs about what one costs.
+// (rsn.DecryptBatch), which costs about what one costs. A small frame
+// that finds the queue idle is processed by Deliver itself (rxInlineMax).
 
 // rxSlot holds one queued frame.
 type rxSlot struct {
