@@ -191,6 +191,9 @@ type station struct {
 
 	ptk        atomic.Pointer[rsn.Key] // installed after message 4 (WPA2)
 	authorized atomic.Bool             // controlled port open (WPA2: 4-way handshake complete)
+	// txMu makes taking a packet number and transmitting one step for
+	// frames protected for this station (see AP.lockTx).
+	txMu sync.Mutex
 
 	wds     atomic.Bool  // sent a four-address frame (WDSSta): see wds.go
 	learned atomic.Int32 // addresses learned behind it
@@ -263,7 +266,9 @@ type AP struct {
 	mgmt   chan mgmtMsg
 	staIEs []byte // rates for association responses
 	rsn    *apRSN // nil: open network
-	log    *slog.Logger
+	// groupTxMu is lockTx's lock for group-addressed protected frames.
+	groupTxMu sync.Mutex
+	log       *slog.Logger
 
 	// fdb holds the addresses learned behind WDS stations (immutable
 	// snapshot, replaced under mu; see wds.go).
@@ -938,26 +943,31 @@ func (a *AP) relay(f frames.Frame, da, src frames.MAC, dst *station) {
 		binary.LittleEndian.PutUint16(b[22:], a.nextSeq()<<4)
 	}
 	n := len(b)
+	tl := a.lockTx(dst)
 	if a.rsn != nil && a.rsn.ext != nil {
 		var ok bool
 		if b, ok = a.extProtect(b, dst, false); !ok {
+			tl.unlock()
 			bufPool.Put(bp)
 			return
 		}
 	} else if a.rsn != nil {
 		k, ok := a.txKey(dst)
 		if !ok {
+			tl.unlock()
 			bufPool.Put(bp)
 			return
 		}
 		var err error
 		if b, err = k.Encrypt(b); err != nil {
+			tl.unlock()
 			bufPool.Put(bp)
 			a.c.malformed.Add(1)
 			return
 		}
 	}
 	res := r.Transmit(b, medium.TxOptions{NoAck: dst == nil, MaxAttempts: dataAttempts})
+	tl.unlock()
 	bufPool.Put(bp)
 	if dst == nil {
 		a.c.relayedGroup.Add(1)
@@ -1034,21 +1044,26 @@ func (a *AP) SendEthernet(eth []byte) error {
 		a.c.malformed.Add(1)
 		return fmt.Errorf("ap %s: %w", a.cfg.SSID, err)
 	}
+	tl := a.lockTx(dst)
 	if a.rsn != nil && a.rsn.ext != nil {
 		var ok bool
 		if frm, ok = a.extProtect(frm, dst, isEAPOLEthernet(eth)); !ok {
+			tl.unlock()
 			return ErrNotAuthorized
 		}
 	} else if a.rsn != nil {
 		k, ok := a.txKey(dst)
 		if !ok {
+			tl.unlock()
 			return ErrNotAuthorized
 		}
 		if frm, err = k.Encrypt(frm); err != nil {
+			tl.unlock()
 			return fmt.Errorf("ap %s: %w", a.cfg.SSID, err)
 		}
 	}
 	res := r.Transmit(frm, medium.TxOptions{NoAck: dst == nil, MaxAttempts: dataAttempts})
+	tl.unlock()
 	if dst == nil {
 		a.c.fromStackGroup.Add(1)
 		return nil

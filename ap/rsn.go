@@ -5,6 +5,7 @@ package ap
 import (
 	"encoding/binary"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,13 +119,16 @@ func (a *AP) sendEAPOL(st *station, eapol []byte) {
 		return
 	}
 	frm := rsn.AppendEAPOLData(nil, frames.DataHeader{FromDS: true, Addr1: st.addr, Addr2: a.cfg.Addr, Addr3: a.cfg.Addr, Seq: a.nextSeq()}, eapol)
+	tl := a.lockTx(st)
 	if k := st.ptk.Load(); k != nil {
 		var err error
 		if frm, err = k.Encrypt(frm); err != nil {
+			tl.unlock()
 			return
 		}
 	}
 	r.Transmit(frm, medium.TxOptions{MaxAttempts: dataAttempts})
+	tl.unlock()
 	a.c.eapolTx.Add(1)
 }
 
@@ -410,8 +414,10 @@ func (a *AP) relayProtected(f frames.Frame, src, dst *station) {
 	copy(h[16:22], src.addr[:])
 	binary.LittleEndian.PutUint16(h[22:], a.nextSeq()<<4)
 	bp := bufPool.Get().(*[bufSize]byte)
+	tl := a.lockTx(dst)
 	out, err := rsn.Reencrypt(from, to, bp[:0], f.Bytes(), h)
 	if err != nil {
+		tl.unlock()
 		bufPool.Put(bp)
 		a.countCCMP(err)
 		return
@@ -419,7 +425,39 @@ func (a *AP) relayProtected(f frames.Frame, src, dst *station) {
 	a.c.rxData.Add(1)
 	a.c.rxDataBytes.Add(uint64(f.Len()))
 	res := r.Transmit(out, medium.TxOptions{MaxAttempts: dataAttempts})
+	tl.unlock()
 	bufPool.Put(bp)
 	a.c.relayedUnicast.Add(1)
 	a.account(dst, len(out), res)
+}
+
+// lockTx serializes the frames protected for one receiver (a station, or
+// the group when dst is nil) from the moment their packet number is taken
+// until they are on the air; the caller unlocks the returned txLock. The
+// AP transmits from several threads at once (every station's relayed
+// frames arrive on the sender's thread, its own stack's on its TAP's
+// reader); without it two frames to the same station could take packet
+// numbers in one order and reach the air in the other, and the receiver's
+// replay check would drop the second. A real AP has one transmit queue
+// that assigns packet numbers in air order; this is the same. The lock is
+// the receiver's own, not global; open networks take none.
+func (a *AP) lockTx(dst *station) txLock {
+	if a.rsn == nil {
+		return txLock{}
+	}
+	mu := &a.groupTxMu
+	if dst != nil {
+		mu = &dst.txMu
+	}
+	mu.Lock()
+	return txLock{mu}
+}
+
+// txLock is a held lockTx (a value, so taking it does not allocate).
+type txLock struct{ mu *sync.Mutex }
+
+func (l txLock) unlock() {
+	if l.mu != nil {
+		l.mu.Unlock()
+	}
 }

@@ -178,23 +178,28 @@ func (a *AP) fourHeader(dst *station, da, sa frames.MAC) frames.DataHeader {
 // for the CCMP overhead) with dst's pairwise key on a WPA2 network and
 // transmits it.
 func (a *AP) txFour(r *medium.Radio, dst *station, b []byte) bool {
+	tl := a.lockTx(dst) // packet numbers in air order (lockTx)
 	if a.rsn != nil && a.rsn.ext != nil {
 		var ok bool
 		if b, ok = a.extProtect(b, dst, false); !ok {
+			tl.unlock()
 			return false
 		}
 	} else if a.rsn != nil {
 		k, ok := a.txKey(dst)
 		if !ok {
+			tl.unlock()
 			return false
 		}
 		var err error
 		if b, err = k.Encrypt(b); err != nil {
+			tl.unlock()
 			a.c.malformed.Add(1)
 			return false
 		}
 	}
 	res := r.Transmit(b, medium.TxOptions{MaxAttempts: dataAttempts})
+	tl.unlock()
 	a.c.wdsTx.Add(1)
 	a.account(dst, len(b), res)
 	return true

@@ -161,41 +161,66 @@ func (s *STA) installGTK(r *assocRSN, keys rsn.Keys) {
 // returns when bp is not nil), or ok=false when the frame was consumed
 // (EAPOL, queued) or dropped (counted). No allocation for data frames.
 func (s *STA) rsnReceive(f frames.Frame, r *assocRSN) (out frames.Frame, bp *[bufSize]byte, ok bool) {
-	protected := f.Protected()
-	if protected {
-		var k *rsn.Key
-		if f.Addr1().IsGroup() {
-			_, id, err := rsn.FramePN(f.Bytes())
-			if err != nil {
-				s.c.malformed.Add(1)
-				return f, nil, false
-			}
-			k = r.gtk[id].Load()
-		} else {
-			k = r.ptk.Load()
-		}
-		if k == nil {
-			s.c.ccmpNoKey.Add(1)
-			return f, nil, false
-		}
-		bp = bufPool.Get().(*[bufSize]byte)
-		plain, err := k.Decrypt(bp[:0], f.Bytes())
-		if err == nil {
-			f, err = frames.Parse(plain)
-		}
-		if err != nil {
-			switch err {
-			case rsn.ErrReplay:
-				s.c.ccmpReplays.Add(1)
-			case rsn.ErrMIC:
-				s.c.ccmpMICErrors.Add(1)
-			default:
-				s.c.malformed.Add(1)
-			}
-			bufPool.Put(bp)
-			return f, nil, false
-		}
+	if !f.Protected() {
+		return s.rsnPort(f, r, nil)
 	}
+	k, ok := s.rxKey(f, r)
+	if !ok {
+		return f, nil, false
+	}
+	bp = bufPool.Get().(*[bufSize]byte)
+	plain, err := k.Decrypt(bp[:0], f.Bytes())
+	return s.rsnDecrypted(plain, err, r, bp)
+}
+
+// rxKey returns the key a protected frame from the AP is decrypted with
+// (the PTK, or the GTK its key ID names), or ok=false (counted).
+func (s *STA) rxKey(f frames.Frame, r *assocRSN) (*rsn.Key, bool) {
+	var k *rsn.Key
+	if f.Addr1().IsGroup() {
+		_, id, err := rsn.FramePN(f.Bytes())
+		if err != nil {
+			s.c.malformed.Add(1)
+			return nil, false
+		}
+		k = r.gtk[id].Load()
+	} else {
+		k = r.ptk.Load()
+	}
+	if k == nil {
+		s.c.ccmpNoKey.Add(1)
+		return nil, false
+	}
+	return k, true
+}
+
+// rsnDecrypted continues rsnReceive after the decryption of a protected
+// frame into bp (plain and err as Key.Decrypt returned them): decryption
+// errors are counted and the frame dropped, bp returned.
+func (s *STA) rsnDecrypted(plain []byte, err error, r *assocRSN, bp *[bufSize]byte) (out frames.Frame, _ *[bufSize]byte, ok bool) {
+	var f frames.Frame
+	if err == nil {
+		f, err = frames.Parse(plain)
+	}
+	if err != nil {
+		switch err {
+		case rsn.ErrReplay:
+			s.c.ccmpReplays.Add(1)
+		case rsn.ErrMIC:
+			s.c.ccmpMICErrors.Add(1)
+		default:
+			s.c.malformed.Add(1)
+		}
+		bufPool.Put(bp)
+		return f, nil, false
+	}
+	return s.rsnPort(f, r, bp)
+}
+
+// rsnPort is the controlled port: EAPOL frames go to the MAC goroutine,
+// data passes only decrypted (bp not nil) and once the 4-way handshake
+// has authorized the station.
+func (s *STA) rsnPort(f frames.Frame, r *assocRSN, bp *[bufSize]byte) (out frames.Frame, _ *[bufSize]byte, ok bool) {
 	if payload, isEAPOL := rsn.EAPOLPayload(f); isEAPOL {
 		s.queueEAPOL(payload)
 		if bp != nil {
@@ -203,7 +228,7 @@ func (s *STA) rsnReceive(f frames.Frame, r *assocRSN) (out frames.Frame, bp *[bu
 		}
 		return f, nil, false
 	}
-	if !protected || !r.authorized.Load() {
+	if bp == nil || !r.authorized.Load() {
 		s.c.unauthorized.Add(1)
 		if bp != nil {
 			bufPool.Put(bp)

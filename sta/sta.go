@@ -11,11 +11,14 @@
 // it joins WPA2-PSK networks: it is the supplicant of the 4-way and group
 // key handshakes and protects data with CCMP (see rsn.go).
 //
-// The data path (SendEthernet, Deliver of data frames) is synchronous and
-// allocation free: it reads the association from an atomic pointer, converts
-// in pooled buffers and calls Radio.Transmit / Uplink.WriteEthernet with no
-// lock held (delivery on the medium is re-entrant). Management frames are
-// copied into a bounded queue read by the station's one MAC goroutine.
+// The data path (SendEthernet, SendEthernetBatch, Deliver of data frames)
+// is allocation free: it reads the association from an atomic pointer,
+// converts in pooled buffers and calls Radio.Transmit / Uplink.WriteEthernet
+// with no lock held (delivery on the medium is re-entrant). Reception is
+// synchronous unless Config.ReceiveQueue is set (rxqueue.go: then data frames
+// are decrypted and written up by the station's receive goroutine, in order).
+// Management frames are copied into a bounded queue read by the station's
+// one MAC goroutine.
 package sta
 
 import (
@@ -109,6 +112,14 @@ type Config struct {
 	// 4addr on`), so hosts bridged behind it share the AP's broadcast
 	// domain: see wds.go. The AP must run with ap.Config.WDSSta.
 	WDS bool
+	// ReceiveQueue, when positive, is the number of slots of the
+	// station's receive queue (see rxqueue.go): data frames are then
+	// decrypted and written to the uplink by the station's own receive
+	// goroutine, in arrival order, instead of on the transmitter's
+	// thread inside Deliver. The uplink's WriteEthernet must not
+	// transmit on the medium synchronously (a TAP's does not). 0 keeps
+	// reception synchronous.
+	ReceiveQueue int
 }
 
 func (c *Config) check() error {
@@ -146,6 +157,9 @@ func (c *Config) check() error {
 	}
 	if c.MgmtAttempts == 0 {
 		c.MgmtAttempts = DefaultMgmtAttempts
+	}
+	if c.ReceiveQueue < 0 || c.ReceiveQueue > maxReceiveQueue {
+		return &medium.InvalidValueError{What: "receive queue", Value: strconv.Itoa(c.ReceiveQueue), Accepted: "0 (synchronous reception) to " + strconv.Itoa(maxReceiveQueue) + " slots"}
 	}
 	if c.MgmtAttempts < 0 {
 		return &medium.InvalidValueError{What: "management attempts", Value: strconv.Itoa(c.MgmtAttempts), Accepted: "a positive count (0 = 3)"}
@@ -290,6 +304,7 @@ type STA struct {
 	joining atomic.Pointer[frames.MAC]
 	extIEs  atomic.Pointer[[]byte] // Config.Keys: IEs for association requests
 	state   atomic.Int32
+	rxq     atomic.Pointer[rxQueue] // Config.ReceiveQueue, while the receive goroutine runs
 
 	lastBeacon atomic.Int64 // unix ns of the last beacon from our BSS
 	signal     atomic.Int32 // of the last beacon from our BSS
@@ -371,6 +386,11 @@ func (s *STA) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go s.run(ctx)
+	if s.cfg.ReceiveQueue > 0 {
+		q := newRxQueue(s.cfg.ReceiveQueue)
+		go s.receive(ctx, q)
+		s.rxq.Store(q)
+	}
 	return nil
 }
 
@@ -388,6 +408,9 @@ func (s *STA) Close() error {
 	if cancel != nil {
 		cancel()
 		<-done
+		if q := s.rxq.Load(); q != nil {
+			<-q.done
+		}
 	}
 	return nil
 }
@@ -985,7 +1008,16 @@ func (s *STA) Deliver(b []byte, rx medium.RxInfo) error {
 	}
 	switch f.Type() {
 	case frames.TypeData:
-		s.deliverData(f)
+		q := s.rxq.Load()
+		switch {
+		case q == nil:
+			s.deliverData(f)
+		case len(b) <= rxInlineMax && q.tryInline():
+			s.deliverData(f)
+			q.endInline()
+		case !q.enqueue(b):
+			s.deliverData(f)
+		}
 	case frames.TypeMgmt:
 		switch f.Subtype() {
 		case frames.SubtypeBeacon, frames.SubtypeProbeResp:
@@ -1022,45 +1054,60 @@ const bufSize = 2400
 var bufPool = sync.Pool{New: func() any { return new([bufSize]byte) }}
 
 func (s *STA) deliverData(f frames.Frame) {
-	a := s.assoc.Load()
+	if a, ok := s.acceptData(f); ok {
+		s.deliverAccepted(f, a)
+	}
+}
+
+// acceptData applies the association checks to a received data frame:
+// the association it belongs to, or ok=false when it is not for us (or an
+// EAPOL frame during association, queued, or a null frame), counted.
+func (s *STA) acceptData(f frames.Frame) (a *association, ok bool) {
+	a = s.assoc.Load()
 	if a == nil {
 		if j := s.joining.Load(); j != nil && f.Addr2() == *j && f.Addr1() == s.cfg.Addr {
 			if payload, ok := rsn.EAPOLPayload(f); ok {
 				s.queueEAPOL(payload)
-				return
+				return nil, false
 			}
 		}
 		s.c.rxNotAssoc.Add(1)
-		return
+		return nil, false
 	}
 	if f.ToDS() && f.FromDS() {
 		if !s.acceptFourAddr(f, a) {
-			return
+			return nil, false
 		}
 	} else {
 		if !f.FromDS() || f.ToDS() || f.Addr2() != a.bssid {
 			s.c.rxOtherBSS.Add(1)
-			return
+			return nil, false
 		}
 		da := f.Addr1()
 		if da != s.cfg.Addr && !da.IsGroup() {
 			s.c.rxOtherBSS.Add(1)
-			return
+			return nil, false
 		}
 		if da.IsGroup() && f.Addr3() == s.cfg.Addr {
 			s.c.rxOwnEcho.Add(1) // our own group frame relayed by the AP
-			return
+			return nil, false
 		}
 		if da.IsGroup() && s.cfg.WDS {
 			// A four-address station takes group frames only as the AP's
 			// four-address copies (as mac80211 does with 4addr on).
 			s.c.rxGroup3AddrDropped.Add(1)
-			return
+			return nil, false
 		}
 	}
 	if f.Subtype()&0x4 != 0 {
-		return // null function
+		return nil, false // null function
 	}
+	return a, true
+}
+
+// deliverAccepted applies the controlled port and CCMP to a frame that
+// passed acceptData and writes what passes to the uplink.
+func (s *STA) deliverAccepted(f frames.Frame, a *association) {
 	if a.rsn != nil {
 		var pbp *[bufSize]byte
 		var ok bool
@@ -1076,6 +1123,12 @@ func (s *STA) deliverData(f frames.Frame) {
 			defer bufPool.Put(pbp)
 		}
 	}
+	s.upData(f)
+}
+
+// upData converts a received data frame to Ethernet and writes it to the
+// uplink.
+func (s *STA) upData(f frames.Frame) {
 	bp := bufPool.Get().(*[bufSize]byte)
 	eth, err := frames.DataToEthernet(bp[:0], f)
 	if err != nil {
@@ -1097,42 +1150,11 @@ func (s *STA) deliverData(f frames.Frame) {
 // not allocate.
 func (s *STA) SendEthernet(eth []byte) error {
 	a := s.assoc.Load()
-	if a == nil {
-		s.c.txNotAssoc.Add(1)
-		return ErrNotAssociated
-	}
-	if len(eth) < frames.EthHeaderLen {
-		s.c.malformed.Add(1)
-		return fmt.Errorf("station %s: send %d-byte Ethernet frame: shorter than the 14-byte header", s.cfg.Addr, len(eth))
-	}
-	if !s.cfg.WDS && frames.MAC(eth[6:12]) != s.cfg.Addr {
-		// A three-address To-DS frame has no field for another source:
-		// sending it with our address would lie, with its address as the
-		// transmitter would be a frame from an unassociated station.
-		s.c.txForeign.Add(1)
-		return ErrForeignSource
-	}
-	if a.rsn != nil && a.rsn.ext == nil && !a.rsn.authorized.Load() {
-		s.c.unauthorized.Add(1)
-		return ErrNotAuthorized
-	}
-	eapol := isEAPOLEthernet(eth)
-	if a.rsn != nil && a.rsn.ext != nil && !eapol && !a.extPortOpen() {
-		s.c.unauthorized.Add(1)
-		return ErrNotAuthorized
-	}
 	bp := bufPool.Get().(*[bufSize]byte)
 	defer bufPool.Put(bp)
-	h := frames.DataHeader{ToDS: true, Addr1: a.bssid, Addr2: s.cfg.Addr, Addr3: frames.MAC(eth[0:6]), Seq: s.nextSeq()}
-	if s.cfg.WDS {
-		// Four-address mode: every data frame is RA=BSSID TA=us DA SA.
-		h.FromDS, h.Addr4 = true, frames.MAC(eth[6:12])
-		s.c.tx4Addr.Add(1)
-	}
-	frm, err := frames.EthernetToData(bp[:0], h, eth)
+	frm, eapol, err := s.dataFrame(a, eth, bp)
 	if err != nil {
-		s.c.malformed.Add(1)
-		return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
+		return err
 	}
 	if a.rsn != nil && a.rsn.ext != nil {
 		if k, ok := a.rsn.ext.Pairwise(a.bssid); ok {
@@ -1148,6 +1170,53 @@ func (s *STA) SendEthernet(eth []byte) error {
 			return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
 		}
 	}
+	s.transmitData(frm)
+	return nil
+}
+
+// dataFrame checks an Ethernet frame from the station's stack against the
+// association a (nil: none) and converts it into a To-DS data frame in bp.
+func (s *STA) dataFrame(a *association, eth []byte, bp *[bufSize]byte) (frm []byte, eapol bool, err error) {
+	if a == nil {
+		s.c.txNotAssoc.Add(1)
+		return nil, false, ErrNotAssociated
+	}
+	if len(eth) < frames.EthHeaderLen {
+		s.c.malformed.Add(1)
+		return nil, false, fmt.Errorf("station %s: send %d-byte Ethernet frame: shorter than the 14-byte header", s.cfg.Addr, len(eth))
+	}
+	if !s.cfg.WDS && frames.MAC(eth[6:12]) != s.cfg.Addr {
+		// A three-address To-DS frame has no field for another source:
+		// sending it with our address would lie, with its address as the
+		// transmitter would be a frame from an unassociated station.
+		s.c.txForeign.Add(1)
+		return nil, false, ErrForeignSource
+	}
+	if a.rsn != nil && a.rsn.ext == nil && !a.rsn.authorized.Load() {
+		s.c.unauthorized.Add(1)
+		return nil, false, ErrNotAuthorized
+	}
+	eapol = isEAPOLEthernet(eth)
+	if a.rsn != nil && a.rsn.ext != nil && !eapol && !a.extPortOpen() {
+		s.c.unauthorized.Add(1)
+		return nil, false, ErrNotAuthorized
+	}
+	h := frames.DataHeader{ToDS: true, Addr1: a.bssid, Addr2: s.cfg.Addr, Addr3: frames.MAC(eth[0:6]), Seq: s.nextSeq()}
+	if s.cfg.WDS {
+		// Four-address mode: every data frame is RA=BSSID TA=us DA SA.
+		h.FromDS, h.Addr4 = true, frames.MAC(eth[6:12])
+		s.c.tx4Addr.Add(1)
+	}
+	frm, err = frames.EthernetToData(bp[:0], h, eth)
+	if err != nil {
+		s.c.malformed.Add(1)
+		return nil, false, fmt.Errorf("station %s: %w", s.cfg.Addr, err)
+	}
+	return frm, eapol, nil
+}
+
+// transmitData puts a data frame on the air and counts the outcome.
+func (s *STA) transmitData(frm []byte) {
 	res := s.radio.Load().Transmit(frm, medium.TxOptions{MaxAttempts: dataAttempts})
 	if res.Attempts > 1 {
 		s.c.txRetries.Add(uint64(res.Attempts - 1))
@@ -1158,7 +1227,60 @@ func (s *STA) SendEthernet(eth []byte) error {
 	} else {
 		s.c.txFailed.Add(1)
 	}
-	return nil
+}
+
+// SendEthernetBatch sends Ethernet frames as SendEthernet does, in order,
+// and returns how many it refused. On a WPA2 network whose keys the
+// station holds it protects them together (rsn.EncryptBatch: the CBC-MACs
+// of up to four frames interleaved; packet numbers in order). A TAP's
+// reader hands it the frames one wake-up finds queued. It does not
+// allocate.
+func (s *STA) SendEthernetBatch(eths [][]byte) (refused int) {
+	a := s.assoc.Load()
+	if a == nil || a.rsn == nil || a.rsn.ext != nil || len(eths) < 2 {
+		for _, eth := range eths {
+			if s.SendEthernet(eth) != nil {
+				refused++
+			}
+		}
+		return refused
+	}
+	for len(eths) > 0 {
+		n := min(len(eths), rsn.MaxBatch)
+		refused += s.sendBatch(a, eths[:n])
+		eths = eths[n:]
+	}
+	return refused
+}
+
+func (s *STA) sendBatch(a *association, eths [][]byte) (refused int) {
+	var (
+		jobs [rsn.MaxBatch]rsn.EncryptJob
+		bps  [rsn.MaxBatch]*[bufSize]byte
+	)
+	k := a.rsn.ptk.Load()
+	nj := 0
+	for _, eth := range eths {
+		bp := bufPool.Get().(*[bufSize]byte)
+		frm, _, err := s.dataFrame(a, eth, bp)
+		if err != nil || k == nil {
+			bufPool.Put(bp)
+			refused++
+			continue
+		}
+		bps[nj], jobs[nj] = bp, rsn.EncryptJob{Key: k, Frame: frm}
+		nj++
+	}
+	rsn.EncryptBatch(jobs[:nj])
+	for i := range jobs[:nj] {
+		if jobs[i].Err != nil {
+			refused++
+		} else {
+			s.transmitData(jobs[i].Out)
+		}
+		bufPool.Put(bps[i])
+	}
+	return refused
 }
 
 // Link describes the current association; ok is false when not associated.

@@ -35,3 +35,9 @@ func ccmOpenAESNI(rk *roundKeys, x *[16]byte, ctr, dst, src *byte, n int)
 //
 //go:noescape
 func ccmReencAESNI(rk1, rk2 *roundKeys, x1, x2 *[16]byte, ctr1, ctr2, dst, src *byte, n int)
+
+// cbcMAC4AESNI continues four CBC-MACs at once: chain i (state x[i], key
+// rk[i]) over n whole blocks at data[i], the four interleaved.
+//
+//go:noescape
+func cbcMAC4AESNI(rk *[4]*roundKeys, x *[4][16]byte, data *[4]*byte, n int)

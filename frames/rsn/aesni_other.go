@@ -16,3 +16,5 @@ func ccmOpenAESNI(*roundKeys, *[16]byte, *byte, *byte, *byte, int) { panic("rsn:
 func ccmReencAESNI(*roundKeys, *roundKeys, *[16]byte, *[16]byte, *byte, *byte, *byte, *byte, int) {
 	panic("rsn: no AES-NI")
 }
+
+func cbcMAC4AESNI(*[4]*roundKeys, *[4][16]byte, *[4]*byte, int) { panic("rsn: no AES-NI") }

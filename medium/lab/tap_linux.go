@@ -95,7 +95,8 @@ func upGoMAC(l *Lab, cfg *Config, i int, hw frames.MAC, kind medium.Kind, up med
 		}
 		mac = a
 	case RoleSTA:
-		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i), Log: l.Logger().With("radio", rc.Name), WDS: rc.WDS}, up)
+		s, err := sta.New(sta.Config{SSID: rc.SSID, Channel: uint8(rc.Channel), Addr: hw, Passphrase: cfg.RadioPassphrase(i),
+			ReceiveQueue: tapReceiveQueue(cfg.RadioPassphrase(i)), Log: l.Logger().With("radio", rc.Name), WDS: rc.WDS}, up)
 		if err != nil {
 			return nil, nil, fmt.Errorf("radio %s: %w", rc.Name, err)
 		}
@@ -135,6 +136,22 @@ func securityName(cfg *Config, i int) string {
 		return "WPA2-PSK/CCMP"
 	}
 	return "open"
+}
+
+// tapReceiveQueue is the receive queue of a tap station (sta.Config):
+// 256 frames on a WPA2 network, where the receiving station's CCMP
+// decryption and TAP write then run on the station's own goroutine,
+// several frames' MACs at once, while the sending TAP's thread encrypts
+// and relays the next frames (BENCHMARKS.md, "WPA2-PSK (CCMP) on the tap
+// lab"). An open station keeps reception on the sender's thread: with no
+// decryption to share, the hand-over cost more than it gained there.
+// (64 slots left the CPUs idle more often: the sending thread found the
+// queue full and slept.)
+func tapReceiveQueue(passphrase string) int {
+	if passphrase == "" {
+		return 0
+	}
+	return 256
 }
 
 // Tap returns the TAP device of a tap-backend radio.

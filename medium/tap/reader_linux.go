@@ -29,12 +29,25 @@ func (d *Device) readLoop() {
 	defer procs.Reserve()()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// One buffer for the device's lifetime: SendEthernet is synchronous
-	// and copies what it keeps, so the next read may reuse it.
+	// Buffers for the device's lifetime: SendEthernet is synchronous
+	// and copies what it keeps, so the next read may reuse them.
 	buf := make([]byte, readBufSize)
+	bs, batch := d.sender.(BatchSender)
+	var bufs [readBatch][]byte
+	if batch {
+		for i := range bufs {
+			bufs[i] = make([]byte, readBufSize)
+		}
+	}
 	pfd := []unix.PollFd{{Fd: int32(d.fd), Events: unix.POLLIN}, {Fd: int32(d.wake), Events: unix.POLLIN}}
 	for !d.closed.Load() {
-		if gone := d.drain(buf); gone {
+		var gone bool
+		if batch {
+			gone = d.drainBatch(bs, &bufs)
+		} else {
+			gone = d.drain(buf)
+		}
+		if gone {
 			return
 		}
 		if d.closed.Load() {
@@ -45,6 +58,62 @@ func (d *Device) readLoop() {
 		}
 		if pfd[0].Revents&unix.POLLNVAL != 0 {
 			return // descriptor closed under us: cannot happen before Close
+		}
+	}
+}
+
+// read reads one frame into buf: n > 0 is a frame of at least an
+// Ethernet header (runts are counted and skipped); n == 0 with gone false
+// means the queue is empty.
+func (d *Device) read(buf []byte) (n int, gone bool) {
+	for {
+		n, err := readFd(d.fd, buf)
+		if err != nil {
+			switch err {
+			case syscall.EAGAIN:
+				return 0, false
+			case syscall.EINTR:
+				continue
+			case syscall.EBADFD, syscall.EIO, syscall.EFAULT:
+				d.fromErrs.Add(1)
+				return 0, true
+			}
+			d.fromErrs.Add(1)
+			return 0, false
+		}
+		if n < ethHeaderLen {
+			d.runts.Add(1)
+			continue
+		}
+		d.fromFrames.Add(1)
+		d.fromBytes.Add(uint64(n))
+		return n, false
+	}
+}
+
+// drainBatch is drain for a BatchSender: it reads up to readBatch frames
+// and hands them over together whenever the batch is full or the queue is
+// empty, so no frame waits for a later one.
+func (d *Device) drainBatch(bs BatchSender, bufs *[readBatch][]byte) (gone bool) {
+	var fs [readBatch][]byte
+	for {
+		k := 0
+		for k < readBatch {
+			n, g := d.read(bufs[k])
+			if n == 0 {
+				gone = g
+				break
+			}
+			fs[k] = bufs[k][:n]
+			k++
+		}
+		if k > 0 {
+			if refused := bs.SendEthernetBatch(fs[:k]); refused > 0 {
+				d.fromErrs.Add(uint64(refused))
+			}
+		}
+		if k < readBatch {
+			return gone
 		}
 	}
 }

@@ -76,6 +76,19 @@ type Sender interface {
 	SendEthernet(eth []byte) error
 }
 
+// BatchSender is a Sender that can take several frames at once; the
+// reader hands it the frames one wake-up finds queued, up to readBatch, in
+// order (the sta MAC encrypts them together). It returns how many frames
+// it refused. The frames are only valid during the call.
+type BatchSender interface {
+	Sender
+	SendEthernetBatch(eths [][]byte) (refused int)
+}
+
+// readBatch is the most frames the reader hands a BatchSender at once
+// (what the sta MAC's CCMP batch takes).
+const readBatch = 4
+
 // Stats are a device's counters, seen from the host: FromHost are frames
 // the namespace's stack sent out on the interface (towards the air), ToHost
 // are frames written up into the stack (from the air).
