@@ -29,7 +29,11 @@ type timedAir struct {
 	clock  contention.Clock
 	radios []*Radio    // by slot, as compiled
 	sig    [][]float64 // [tx slot][rx slot] dBm
-	model  *air.Model
+	// loss is the explicit per-link loss, [tx slot][rx slot] (nil when
+	// no link has any).
+	loss  [][]contention.LinkLoss
+	model *air.Model
+	noPER bool // errors flat
 
 	mu      sync.Mutex
 	stopped bool
@@ -82,7 +86,9 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 			}
 		}
 	}
-	if old := m.timed; old != nil && old.model == a.model && sameRadios(old.radios, s.radios) && sameSignals(old.sig, sig) {
+	loss := lossMatrix(s)
+	if old := m.timed; old != nil && old.model == a.model && old.noPER == !a.per && sameRadios(old.radios, s.radios) &&
+		sameSignals(old.sig, sig) && slices.EqualFunc(old.loss, loss, slices.Equal) {
 		return old
 	}
 	var queued []*pendingTx
@@ -93,10 +99,33 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 	if clock == nil {
 		clock = contention.NewWallClock()
 	}
-	m.timed = &timedAir{m: m, clock: clock, radios: s.radios, sig: sig, model: a.model, domains: map[uint32]*timedDomain{}}
+	m.timed = &timedAir{m: m, clock: clock, radios: s.radios, sig: sig, loss: loss, model: a.model, noPER: !a.per,
+		domains: map[uint32]*timedDomain{}}
 	// Frames still waiting for the air go on under the new signals.
 	m.timed.resubmit(queued)
 	return m.timed
+}
+
+// lossMatrix is the snapshot's explicit loss per ordered pair of slots;
+// nil when no link has any (the common case: no draw at all).
+func lossMatrix(s *snapshot) [][]contention.LinkLoss {
+	var out [][]contention.LinkLoss
+	for i := 0; i < s.n; i++ {
+		for j := 0; j < s.n; j++ {
+			l := s.link(i, j)
+			if i == j || l.loss <= 0 {
+				continue
+			}
+			if out == nil {
+				out = make([][]contention.LinkLoss, s.n)
+				for k := range out {
+					out[k] = make([]contention.LinkLoss, s.n)
+				}
+			}
+			out[i][j] = contention.LinkLoss{P: l.loss, PerFrame: l.frameLoss}
+		}
+	}
+	return out
 }
 
 func sameRadios(a, b []*Radio) bool {
@@ -254,8 +283,18 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 			}
 		}
 	}
+	var loss [][]contention.LinkLoss
+	if ta.loss != nil {
+		loss = make([][]contention.LinkLoss, len(td.members))
+		for i, a := range td.members {
+			loss[i] = make([]contention.LinkLoss, len(td.members))
+			for j, b := range td.members {
+				loss[i][j] = ta.loss[a.slot][b.slot]
+			}
+		}
+	}
 	d, err := contention.New(contention.Config{Model: ta.model, Timing: air.DefaultTiming(freq), SignalDBm: sig,
-		Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq}, td)
+		Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq, Loss: loss, NoPER: ta.noPER}, td)
 	if err != nil {
 		return nil
 	}

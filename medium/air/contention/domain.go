@@ -67,6 +67,22 @@ type Config struct {
 	Seed       uint64
 	// FreqMHz is the domain's channel, for metrics.
 	FreqMHz uint32
+	// Loss[i][j] is an explicit loss of station i's data at station j on
+	// top of the SINR (a test knob: vmctl link --loss); nil means none.
+	// Only data PPDUs are lost this way, RTS, CTS and ACK are not.
+	Loss [][]LinkLoss
+	// NoPER: a reception nothing overlapped is always decoded (errors
+	// flat: rate and length play no role); overlapping PPDUs are still
+	// judged by their SINR.
+	NoPER bool
+}
+
+// LinkLoss is an explicit loss probability on one ordered pair.
+type LinkLoss struct {
+	P float64
+	// PerFrame: one draw per frame covers its whole retry chain (the
+	// wmediumd prob model); otherwise each attempt draws.
+	PerFrame bool
 }
 
 type frameKind uint8
@@ -123,6 +139,9 @@ type station struct {
 	attempt    int
 	out        air.Outcome
 	dropped    uint64
+	// frameLost: the explicit per-frame loss drawn for the frame at the
+	// head of the queue lost it (every attempt fails).
+	frameLost bool
 }
 
 // Domain is one contention domain: stations on one channel that hear or
@@ -193,6 +212,16 @@ func New(cfg Config, h Handler) (*Domain, error) {
 	for i, row := range cfg.SignalDBm {
 		if len(row) != n {
 			return nil, fmt.Errorf("contention: signal row %d has %d entries, want %d", i, len(row), n)
+		}
+	}
+	if cfg.Loss != nil {
+		if len(cfg.Loss) != n {
+			return nil, fmt.Errorf("contention: %d loss rows, want %d", len(cfg.Loss), n)
+		}
+		for i, row := range cfg.Loss {
+			if len(row) != n {
+				return nil, fmt.Errorf("contention: loss row %d has %d entries, want %d", i, len(row), n)
+			}
 		}
 	}
 	if cfg.Timing.Slot <= 0 || cfg.Timing.SIFS <= 0 {
@@ -417,6 +446,12 @@ func (d *Domain) startJob(i int) {
 	s.cw = s.params.CWMin
 	s.stage, s.attempt = 0, 0
 	s.out = air.Outcome{DeliveredStage: -1}
+	s.frameLost = false
+	if j.Dst >= 0 && d.cfg.Loss != nil {
+		if l := d.cfg.Loss[i][j.Dst]; l.PerFrame && l.P > 0 {
+			s.frameLost = l.P >= 1 || d.rng.Float64() < l.P
+		}
+	}
 	d.contend(i)
 }
 
@@ -607,6 +642,9 @@ func (d *Domain) receives(p *ppdu, rx int) bool {
 	if p.kind != frameData {
 		w = air.Width20
 	}
+	if interf == 0 && d.cfg.NoPER {
+		return true
+	}
 	noise := d.noiseMW[widthIndex(w)]
 	sinr := d.sig[p.src][rx] - 10*math.Log10(noise+interf) + d.cfg.Model.FadeDB(d.rng)
 	k := d.cfg.Model.Table().LogSuccess(p.mode.Curve(), sinr)
@@ -713,7 +751,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 	j, _ := d.stage(i)
 	if j.Dst < 0 {
 		for rx := range d.st {
-			if rx != i && d.receives(p, rx) {
+			if rx != i && d.receives(p, rx) && !d.lost(i, rx, false) {
 				d.cnt.Delivered.Add(1)
 				d.h.Deliver(j, rx, p.mode, d.sig[i][rx], d.now)
 			}
@@ -724,7 +762,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 		d.finish(i)
 		return
 	}
-	ok := d.receives(p, j.Dst)
+	ok := d.receives(p, j.Dst) && !d.lost(i, j.Dst, s.frameLost)
 	if ok && !s.out.Delivered {
 		s.out.Delivered, s.out.DeliveredStage = true, int8(s.stage)
 		d.cnt.Delivered.Add(1)
@@ -739,6 +777,22 @@ func (d *Domain) dataEnd(p *ppdu) {
 	default:
 		d.failAfter(i, t.SIFS+t.Slot+t.RxStartDelay)
 	}
+}
+
+// lost draws the explicit loss of a data PPDU from station i at rx:
+// frameLost is the frame's own draw when the link loses whole frames.
+func (d *Domain) lost(i, rx int, frameLost bool) bool {
+	if d.cfg.Loss == nil {
+		return false
+	}
+	l := d.cfg.Loss[i][rx]
+	switch {
+	case l.P <= 0:
+		return false
+	case l.PerFrame && d.st[i].q[d.st[i].head].Dst == rx:
+		return frameLost
+	}
+	return l.P >= 1 || d.rng.Float64() < l.P
 }
 
 // responseStart starts a scheduled PPDU: a CTS or ACK from station i to
