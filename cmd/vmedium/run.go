@@ -200,10 +200,20 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if err := serveLab(ctx, f, log, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vmedium run: %v\n", err)
+		if errors.As(err, new(*badConfigError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0
 }
+
+// badConfigError is a lab config refused before anything was built: bad
+// input, exit 2 (as a bad flag).
+type badConfigError struct{ err error }
+
+func (e *badConfigError) Error() string { return e.err.Error() }
+func (e *badConfigError) Unwrap() error { return e.err }
 
 // serveLab is `vmedium run`: refuse a clash with a running instance before
 // anything is built, put the rules (the config's merged with the saved
@@ -224,7 +234,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if !f.attach && !f.noLab {
 		var err error
 		if cfg, err = loadLabConfig(f.config); err != nil {
-			return err
+			return &badConfigError{err}
 		}
 		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
 			return err
