@@ -73,6 +73,18 @@ type pendingTx struct {
 	ac     air.AC
 }
 
+// pendingPool recycles pendingTx records with their frame buffers: a
+// timed frame costs no allocation of its own once the pool is warm.
+var pendingPool = sync.Pool{New: func() any { return new(pendingTx) }}
+
+// release returns p to the pool once its Done has been called; nothing
+// may use it afterwards (ports copy or send what Deliver gives them).
+func (p *pendingTx) release() {
+	buf := p.frame[:0]
+	*p = pendingTx{frame: buf}
+	pendingPool.Put(p)
+}
+
 // timedLocked returns the schedulers for snapshot s: the running ones when
 // the radios and signals are unchanged, else a new set (the old one is
 // stopped, its queued frames reported failed).
@@ -207,6 +219,7 @@ func (m *Medium) failPending(p *pendingTx) {
 	if p.done != nil {
 		p.done(p.res)
 	}
+	p.release()
 }
 
 // resubmit hands frames drained from replaced schedulers to ta: those
@@ -381,7 +394,8 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		}
 		dst = td.index[dst]
 	}
-	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
+	p := pendingPool.Get().(*pendingTx)
+	*p = pendingTx{tx: tx, sa: sa, frame: append(p.frame[:0], frame...), info: info, obs: obs, chain: *c,
 		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
 	// Set before p is published in td.pend: the scheduler goroutine may
 	// find it there (a requeue) at once.
@@ -401,6 +415,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		tx.c.drops[DropQueueFull].Add(1)
 		o.Attempts[0], o.DeliveredStage = 1, -1
 		m.finishAir(&res, &o, tx, noAck)
+		p.release()
 		return res
 	}
 	td.next++
@@ -497,6 +512,7 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 	if p.done != nil {
 		p.done(res)
 	}
+	p.release()
 }
 
 // Close stops the medium's background work: the airtime schedulers and
