@@ -312,7 +312,9 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 		return nil
 	}
 	td.d = d
-	td.r = contention.NewRunner(d, ta.clock, contention.DefaultRunnerOptions())
+	opts := contention.DefaultRunnerOptions()
+	opts.SpinOnDemand = true // only for MACs blocked in Transmit
+	td.r = contention.NewRunner(d, ta.clock, opts)
 	if _, sim := ta.clock.(*contention.SimClock); sim {
 		td.r = contention.NewRunner(d, ta.clock, contention.RunnerOptions{})
 	}
@@ -423,6 +425,10 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	td.pend[tag] = p
 	td.inflight[src]++
 	td.mu.Unlock()
+	if wait != nil {
+		td.r.AddWaiter(1)
+		defer td.r.AddWaiter(-1)
+	}
 	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: p.ac,
 		NoAck: noAck, Tag: tag})
 	if wait != nil {
