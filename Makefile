@@ -90,6 +90,9 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzCCMPDecrypt$$' -fuzztime $(FUZZTIME) ./frames/rsn/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./medium/control/
 	$(GO) test -run XXX -fuzz '^FuzzMACDeliver$$' -fuzztime $(FUZZTIME) ./ap/
+	$(GO) test -run XXX -fuzz '^FuzzAPDeliverWDS$$' -fuzztime $(FUZZTIME) ./ap/
+	$(GO) test -run XXX -fuzz '^FuzzSTADeliverWDS$$' -fuzztime $(FUZZTIME) ./sta/
+	$(GO) test -run XXX -fuzz '^FuzzWDSData$$' -fuzztime $(FUZZTIME) ./frames/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagram$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzHandleDatagramAir$$' -fuzztime $(FUZZTIME) ./medium/hwsim/
 	$(GO) test -run XXX -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./medium/kmod/

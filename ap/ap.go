@@ -101,6 +101,15 @@ type Config struct {
 	// Authorize. Passphrase must be empty.
 	Keys  *rsn.KeyTable
 	RSNIE []byte // the RSN element (ID and length included) with Keys
+	// WDSSta accepts four-address frames from associated stations, like
+	// hostapd's wds_sta=1, and keeps a forwarding table of the addresses
+	// behind them (see wds.go); without it four-address frames are
+	// dropped. The bounds and the ageing of that table default to
+	// DefaultMaxLearnedPerStation, DefaultMaxLearned, DefaultLearnedAge.
+	WDSSta               bool
+	MaxLearnedPerStation int
+	MaxLearned           int
+	LearnedAge           time.Duration
 }
 
 func (c *Config) check() error {
@@ -154,7 +163,7 @@ func (c *Config) check() error {
 	if c.EAPOLAttempts < 0 {
 		return &medium.InvalidValueError{What: "EAPOL attempts", Value: strconv.Itoa(c.EAPOLAttempts), Accepted: "a positive count (0 = 4)"}
 	}
-	return nil
+	return c.checkWDS()
 }
 
 // Errors returned by the data path. They are preallocated so that returning
@@ -182,6 +191,9 @@ type station struct {
 
 	ptk        atomic.Pointer[rsn.Key] // installed after message 4 (WPA2)
 	authorized atomic.Bool             // controlled port open (WPA2: 4-way handshake complete)
+
+	wds     atomic.Bool  // sent a four-address frame (WDSSta): see wds.go
+	learned atomic.Int32 // addresses learned behind it
 
 	lastSeen                                                    atomic.Int64 // coarse clock (unix ns) of the last frame heard
 	signal                                                      atomic.Int32
@@ -224,6 +236,8 @@ type counters struct {
 	eapolRx, eapolTx, eapolUnexpected, handshakes, handshakeTimeouts atomic.Uint64
 	micFailures, unauthorized, ccmpNoKey, ccmpReplays, ccmpMICErrors atomic.Uint64
 	groupRekeys, groupKeyTimeouts                                    atomic.Uint64
+	wdsDropped, wdsStations, wdsRx, wdsTx, wdsGroupCopies            atomic.Uint64
+	wdsLearned, wdsMoves, wdsAged, wdsLearnFull, wdsHairpin          atomic.Uint64
 }
 
 // mgmtMsg is one unit of work for the AP's goroutine: a copied management
@@ -250,6 +264,10 @@ type AP struct {
 	staIEs []byte // rates for association responses
 	rsn    *apRSN // nil: open network
 	log    *slog.Logger
+
+	// fdb holds the addresses learned behind WDS stations (immutable
+	// snapshot, replaced under mu; see wds.go).
+	fdb atomic.Pointer[map[frames.MAC]*fdbEntry]
 
 	mu          sync.Mutex // guards the fields below and table replacement
 	authed      map[frames.MAC]time.Time
@@ -296,6 +314,7 @@ func New(cfg Config, up Uplink) (*AP, error) {
 		a.rsn = r
 	}
 	a.tbl.Store(emptyTable)
+	a.fdb.Store(&fdbEmpty)
 	a.clock.Store(time.Now().UnixNano())
 	return a, nil
 }
@@ -364,6 +383,7 @@ func (a *AP) Close() error {
 	}
 	a.mu.Lock()
 	a.tbl.Store(emptyTable)
+	a.fdb.Store(&fdbEmpty)
 	clear(a.authed)
 	a.mu.Unlock()
 	return nil
@@ -498,6 +518,7 @@ func (a *AP) expire(now time.Time) {
 			delete(a.lastClass3, m)
 		}
 	}
+	a.expireLearnedLocked(now)
 	a.mu.Unlock()
 	for _, m := range gone {
 		a.c.inactivityDeauth.Add(1)
@@ -813,7 +834,7 @@ const bufSize = 2400
 var bufPool = sync.Pool{New: func() any { return new([bufSize]byte) }}
 
 func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
-	if !f.ToDS() || f.FromDS() || f.Addr1() != a.cfg.Addr {
+	if !f.ToDS() || f.Addr1() != a.cfg.Addr {
 		a.c.notForUs.Add(1)
 		return
 	}
@@ -829,6 +850,10 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 		}
 		return
 	}
+	four := f.FromDS() // ToDS too: a four-address frame
+	if four && !a.fourAddrFrom(st) {
+		return
+	}
 	if now := a.clock.Load(); st.lastSeen.Load() != now {
 		st.lastSeen.Store(now) // written once per clock tick, not per frame
 	}
@@ -841,8 +866,8 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 		return // null function: keepalive only
 	}
 	if a.rsn != nil {
-		if da := f.Addr3(); f.Protected() && !da.IsGroup() && da != a.cfg.Addr {
-			if dst := t.byAddr[da]; dst != nil && a.relayable(f, st) {
+		if da := f.Addr3(); f.Protected() && !four && !da.IsGroup() && da != a.cfg.Addr {
+			if dst := t.byAddr[da]; dst != nil && !dst.wds.Load() && a.relayable(f, st) {
 				a.relayProtected(f, st, dst) // STA → STA: re-encrypted in one pass
 				return
 			}
@@ -863,16 +888,23 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 	}
 	a.c.rxData.Add(1)
 	a.c.rxDataBytes.Add(uint64(f.Len()))
-	da := f.Addr3()
+	da, sa := f.Addr3(), src
+	if four {
+		sa = f.Addr4()
+		a.learn(sa, st)
+	}
 	switch {
 	case da.IsGroup():
-		a.relay(f, da, src, nil)
+		a.relay(f, da, sa, nil)
+		a.floodFour(a.radio.Load(), t, st, da, sa, f.Body())
 		a.upFrame(f)
 	case da == a.cfg.Addr:
 		a.upFrame(f)
 	default:
-		if dst := t.byAddr[da]; dst != nil {
-			a.relay(f, da, src, dst)
+		if a.unicastFour(t, st, da, sa, f.Body()) {
+			// to a WDS station, or an address behind one
+		} else if dst := t.byAddr[da]; dst != nil {
+			a.relay(f, da, sa, dst)
 		} else {
 			a.c.unknownDest.Add(1)
 			a.upFrame(f) // to the distribution system (the AP's stack)
@@ -880,8 +912,9 @@ func (a *AP) deliverData(f frames.Frame, rx medium.RxInfo) {
 	}
 }
 
-// relay re-sends a To-DS data frame from src as From-DS to da (a station,
-// or a group address when dst is nil). The body is kept as is, so the
+// relay re-sends a To-DS data frame (three- or four-address) from src as
+// three-address From-DS to da (a station, or a group address when dst is
+// nil). The body is kept as is, so the
 // header is rewritten in a copy instead of converting to Ethernet and back
 // (one copy instead of two; the codec has no header rewrite).
 func (a *AP) relay(f frames.Frame, da, src frames.MAC, dst *station) {
@@ -890,13 +923,21 @@ func (a *AP) relay(f frames.Frame, da, src frames.MAC, dst *station) {
 		return
 	}
 	bp := bufPool.Get().(*[bufSize]byte)
-	n := copy(bp[:], f.Bytes())
-	b := bp[:n]
-	b[1] = b[1]&^(frames.FlagToDS|frames.FlagRetry) | frames.FlagFromDS
-	copy(b[4:10], da[:])
-	copy(b[10:16], a.cfg.Addr[:])
-	copy(b[16:22], src[:])
-	binary.LittleEndian.PutUint16(b[22:], a.nextSeq()<<4)
+	var b []byte
+	if f.ToDS() && f.FromDS() {
+		// From a WDS station to an ordinary one: a new three-address
+		// header (the four-address one is longer) and the same body.
+		b = frames.AppendDataHeader(bp[:0], frames.DataHeader{FromDS: true, Addr1: da, Addr2: a.cfg.Addr, Addr3: src, Seq: a.nextSeq()})
+		b = append(b, f.Body()...)
+	} else {
+		b = bp[:copy(bp[:], f.Bytes())]
+		b[1] = b[1]&^(frames.FlagToDS|frames.FlagRetry) | frames.FlagFromDS
+		copy(b[4:10], da[:])
+		copy(b[10:16], a.cfg.Addr[:])
+		copy(b[16:22], src[:])
+		binary.LittleEndian.PutUint16(b[22:], a.nextSeq()<<4)
+	}
+	n := len(b)
 	if a.rsn != nil && a.rsn.ext != nil {
 		var ok bool
 		if b, ok = a.extProtect(b, dst, false); !ok {
@@ -971,9 +1012,17 @@ func (a *AP) SendEthernet(eth []byte) error {
 	}
 	da := frames.MAC(eth[0:6])
 	sa := frames.MAC(eth[6:12])
+	t := a.tbl.Load()
+	if a.cfg.WDSSta {
+		if da.IsGroup() {
+			defer a.floodEthernetFour(r, t, da, sa, eth)
+		} else if a.sendEthernetFour(r, t, da, sa, eth) {
+			return nil
+		}
+	}
 	var dst *station
 	if !da.IsGroup() {
-		if dst = a.tbl.Load().byAddr[da]; dst == nil {
+		if dst = t.byAddr[da]; dst == nil {
 			a.c.unknownDest.Add(1)
 			return ErrUnknownStation
 		}
@@ -1043,7 +1092,7 @@ func (a *AP) info(st *station) StationInfo {
 // Counters returns the AP's counters by name.
 func (a *AP) Counters() map[string]uint64 {
 	c := &a.c
-	return map[string]uint64{
+	m := map[string]uint64{
 		"beacons": c.beacons.Load(), "probe_responses": c.probeResp.Load(),
 		"auth_ok": c.authOK.Load(), "auth_rejected": c.authRejected.Load(),
 		"assoc_ok": c.assocOK.Load(), "assoc_rejected": c.assocRejected.Load(),
@@ -1063,6 +1112,8 @@ func (a *AP) Counters() map[string]uint64 {
 		"ccmp_no_key": c.ccmpNoKey.Load(), "ccmp_replays": c.ccmpReplays.Load(), "ccmp_mic_errors": c.ccmpMICErrors.Load(),
 		"group_rekeys": c.groupRekeys.Load(), "group_key_timeouts": c.groupKeyTimeouts.Load(),
 	}
+	a.wdsCounters(m)
+	return m
 }
 
 // MACStatus implements medium.StatusReporter for `vmctl radios`.

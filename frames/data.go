@@ -11,6 +11,10 @@ import (
 // DataHeaderLen is the length of a non-QoS three-address data header.
 const DataHeaderLen = 24
 
+// DataHeaderLen4 is the length of a non-QoS four-address (WDS) data
+// header: the three-address header plus Address 4.
+const DataHeaderLen4 = DataHeaderLen + 6
+
 // LLCSNAPLen is the length of the LLC/SNAP header in front of an MSDU.
 const LLCSNAPLen = 8
 
@@ -32,15 +36,30 @@ const (
 //	ToDS:    Addr1=BSSID Addr2=SA    Addr3=DA
 //	FromDS:  Addr1=DA    Addr2=BSSID Addr3=SA
 //	neither: Addr1=DA    Addr2=SA    Addr3=BSSID
+//	both:    Addr1=RA    Addr2=TA    Addr3=DA    Addr4=SA
 //
-// Both bits (WDS) needs a fourth address and is not built here.
+// Both bits set is the four-address (WDS) format: it carries the original
+// source and final destination besides the transmitter and receiver, so a
+// station can send frames of hosts bridged behind it (SA ≠ TA) and an AP
+// can send it frames for them (DA ≠ RA). Addr4 is used only then.
 type DataHeader struct {
 	ToDS, FromDS        bool
 	Addr1, Addr2, Addr3 MAC
+	Addr4               MAC
 	Seq                 uint16
 }
 
-// AppendDataHeader appends the 24-byte header of a Data (subtype 0) frame.
+// Len returns the header's length: DataHeaderLen4 with both DS bits set,
+// DataHeaderLen otherwise.
+func (h *DataHeader) Len() int {
+	if h.ToDS && h.FromDS {
+		return DataHeaderLen4
+	}
+	return DataHeaderLen
+}
+
+// AppendDataHeader appends the header of a Data (subtype 0) frame: 24
+// bytes, or 30 with both DS bits set (Addr4 follows sequence control).
 // Sequence control is Seq<<4; duration is 0.
 func AppendDataHeader(dst []byte, h DataHeader) []byte {
 	var flags uint8
@@ -54,7 +73,11 @@ func AppendDataHeader(dst []byte, h DataHeader) []byte {
 	dst = append(dst, h.Addr1[:]...)
 	dst = append(dst, h.Addr2[:]...)
 	dst = append(dst, h.Addr3[:]...)
-	return binary.LittleEndian.AppendUint16(dst, h.Seq<<4)
+	dst = binary.LittleEndian.AppendUint16(dst, h.Seq<<4)
+	if h.ToDS && h.FromDS {
+		dst = append(dst, h.Addr4[:]...)
+	}
+	return dst
 }
 
 // ErrEthernet is wrapped by EthernetToData's errors (bad Ethernet input, as
@@ -77,7 +100,7 @@ func EthernetToData(dst []byte, h DataHeader, eth []byte) ([]byte, error) {
 		return dst, fmt.Errorf("%w: 802.3 length field %#04x: only Ethernet II frames (ethertype >= 0x0600) are accepted", ErrEthernet, etype)
 	}
 	payload := eth[EthHeaderLen:]
-	if n := DataHeaderLen + LLCSNAPLen + len(payload); n > MaxMPDU {
+	if n := h.Len() + LLCSNAPLen + len(payload); n > MaxMPDU {
 		return dst, fmt.Errorf("%w: %d-byte payload makes a %d-byte frame, more than the %d-byte MPDU limit", ErrEthernet, len(payload), n, MaxMPDU)
 	}
 	dst = AppendDataHeader(dst, h)

@@ -128,8 +128,8 @@ func TestEthernetDataRoundTrip(t *testing.T) {
 	}
 }
 
-// TestDataToEthernetQoSAndWDS converts hand-built QoS and four-address
-// frames, which EthernetToData does not build.
+// TestDataToEthernetQoSAndWDS converts hand-built QoS frames (which
+// EthernetToData does not build) and four-address frames.
 func TestDataToEthernetQoSAndWDS(t *testing.T) {
 	payload := []byte{0x45, 0, 0, 20}
 	snap := append([]byte{0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00}, payload...)
@@ -243,5 +243,39 @@ func TestDataConversionAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("conversion allocates %.1f times per run, want 0", n)
+	}
+}
+
+// TestEthernetToDataWDS builds a four-address frame and checks it byte for
+// byte against the hand-built layout (frame control with both DS bits,
+// A1 RA, A2 TA, A3 DA, sequence control, A4 SA, LLC/SNAP, payload).
+func TestEthernetToDataWDS(t *testing.T) {
+	payload := []byte{0x45, 0, 0, 20}
+	snap := append([]byte{0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00}, payload...)
+	eth := ethFrame(macC, macD, 0x0800, payload) // DA macC, SA macD
+	h := DataHeader{ToDS: true, FromDS: true, Addr1: macA, Addr2: macB, Addr3: macC, Addr4: macD, Seq: 0x123}
+	if h.Len() != DataHeaderLen4 {
+		t.Fatalf("Len = %d, want %d", h.Len(), DataHeaderLen4)
+	}
+	got, err := EthernetToData(nil, h, eth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rawFrame(0x08, FlagToDS|FlagFromDS, []MAC{macA, macB, macC}, 0x123<<4, macD[:], snap)
+	want[2], want[3] = 0, 0 // the builder's duration is 0
+	if !bytes.Equal(got, want) {
+		t.Fatalf("built\n% x\nwant\n% x", got, want)
+	}
+	f, err := Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.HeaderLen() != DataHeaderLen4 || f.RA() != macA || f.TA() != macB || f.DA() != macC || f.SA() != macD || !f.BSSID().IsZero() {
+		t.Fatalf("parsed: header %d, RA %s TA %s DA %s SA %s BSSID %s", f.HeaderLen(), f.RA(), f.TA(), f.DA(), f.SA(), f.BSSID())
+	}
+	// Addr4 is ignored unless both DS bits are set.
+	h3 := DataHeader{ToDS: true, Addr1: macA, Addr2: macB, Addr3: macC, Addr4: macD}
+	if b := AppendDataHeader(nil, h3); len(b) != DataHeaderLen || h3.Len() != DataHeaderLen {
+		t.Fatalf("three-address header with Addr4 set: %d bytes", len(b))
 	}
 }

@@ -112,18 +112,19 @@ func checkFrame(t *testing.T, data []byte) {
 	if len(eth) != fr.Len()-fr.HeaderLen()-LLCSNAPLen+EthHeaderLen {
 		t.Fatalf("Ethernet frame of %d bytes from a %d-byte body", len(eth), len(fr.Body()))
 	}
-	if binary.BigEndian.Uint16(eth[12:]) < 0x0600 || DataHeaderLen+LLCSNAPLen+len(eth)-EthHeaderLen > MaxMPDU {
-		return // an 802.3 length in the SNAP type, or a body EthernetToData refuses as too long
-	}
-	// Encoding the Ethernet frame again and decoding it gives it back.
-	h := DataHeader{ToDS: fr.ToDS() && !fr.FromDS(), FromDS: fr.FromDS() && !fr.ToDS(), Addr1: fr.Addr1(), Addr2: fr.Addr2(), Addr3: fr.Addr3()}
+	// Encoding the Ethernet frame again (in the frame's own address
+	// format: three or four addresses) and decoding it gives it back.
+	h := DataHeader{ToDS: fr.ToDS(), FromDS: fr.FromDS(), Addr1: fr.Addr1(), Addr2: fr.Addr2(), Addr3: fr.Addr3()}
 	switch {
+	case h.ToDS && h.FromDS: // WDS: all four addresses survive
+		h.Addr3, h.Addr4 = fr.DA(), fr.SA()
 	case h.ToDS:
 		h.Addr3 = fr.DA()
 	case h.FromDS:
 		h.Addr3 = fr.SA()
-	case fr.ToDS(): // WDS: rebuild as a plain three-address frame
-		h.Addr1, h.Addr2, h.Addr3 = fr.DA(), fr.SA(), MAC{}
+	}
+	if binary.BigEndian.Uint16(eth[12:]) < 0x0600 || h.Len()+LLCSNAPLen+len(eth)-EthHeaderLen > MaxMPDU {
+		return // an 802.3 length in the SNAP type, or a body EthernetToData refuses as too long
 	}
 	b, err := EthernetToData(nil, h, eth)
 	if err != nil {
@@ -137,6 +138,55 @@ func checkFrame(t *testing.T, data []byte) {
 	if err != nil || !bytes.Equal(eth, eth2) {
 		t.Fatalf("Ethernet round trip:\n% x\n% x, %v", eth, eth2, err)
 	}
+	if f2.RA() != fr.RA() || f2.TA() != fr.TA() || f2.DA() != fr.DA() || f2.SA() != fr.SA() || f2.HeaderLen() != h.Len() {
+		t.Fatalf("addresses after the round trip: RA %s TA %s DA %s SA %s (%d-byte header), want %s %s %s %s",
+			f2.RA(), f2.TA(), f2.DA(), f2.SA(), f2.HeaderLen(), fr.RA(), fr.TA(), fr.DA(), fr.SA())
+	}
+}
+
+// FuzzWDSData builds four-address (ToDS and FromDS) data frames from
+// arbitrary addresses and Ethernet frames, and parses them back: the
+// header is 30 bytes, RA/TA/DA/SA come back as built, the BSSID is zero,
+// and the Ethernet frame survives (or EthernetToData refuses it without
+// touching dst).
+func FuzzWDSData(f *testing.F) {
+	f.Add([]byte{2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 9, 0}, uint16(7), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 9, 0, 0x08, 0x06, 1, 2, 3})
+	f.Add(make([]byte, 24), uint16(0), []byte{})
+	f.Fuzz(func(t *testing.T, addrs []byte, seq uint16, eth []byte) {
+		if len(addrs) < 24 {
+			return
+		}
+		h := DataHeader{ToDS: true, FromDS: true, Seq: seq & 0xfff}
+		copy(h.Addr1[:], addrs[0:6])
+		copy(h.Addr2[:], addrs[6:12])
+		copy(h.Addr3[:], addrs[12:18])
+		copy(h.Addr4[:], addrs[18:24])
+		b, err := EthernetToData(nil, h, eth)
+		if err != nil {
+			if !errors.Is(err, ErrEthernet) || b != nil {
+				t.Fatalf("EthernetToData: %v (dst %x)", err, b)
+			}
+			return
+		}
+		fr, err := Parse(b)
+		if err != nil {
+			t.Fatalf("Parse of a built four-address frame: %v", err)
+		}
+		if fr.HeaderLen() != DataHeaderLen4 || !fr.ToDS() || !fr.FromDS() || fr.Sequence() != h.Seq {
+			t.Fatalf("header: %d bytes, ToDS %v FromDS %v, seq %d", fr.HeaderLen(), fr.ToDS(), fr.FromDS(), fr.Sequence())
+		}
+		if fr.RA() != h.Addr1 || fr.TA() != h.Addr2 || fr.DA() != h.Addr3 || fr.SA() != h.Addr4 || !fr.BSSID().IsZero() {
+			t.Fatalf("addresses RA %s TA %s DA %s SA %s BSSID %s, built from %+v", fr.RA(), fr.TA(), fr.DA(), fr.SA(), fr.BSSID(), h)
+		}
+		eth2, err := DataToEthernet(nil, fr)
+		if err != nil {
+			t.Fatalf("DataToEthernet: %v", err)
+		}
+		want := append(append(append([]byte(nil), h.Addr3[:]...), h.Addr4[:]...), eth[12:]...)
+		if !bytes.Equal(eth2, want) {
+			t.Fatalf("Ethernet frame\n% x\nwant\n% x", eth2, want)
+		}
+	})
 }
 
 // mustMalformed fails the test if err is set but does not wrap

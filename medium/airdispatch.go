@@ -24,6 +24,10 @@ type airSnap struct {
 	links   []air.Link
 	// timed is the schedulers' set when airtime is timed (nil otherwise).
 	timed *timedAir
+	// judge is the PairModel when it decides frames itself (FrameJudge);
+	// with the air model off the snapshot's airSnap holds only it (model
+	// nil), so the plain path still costs one pointer test.
+	judge FrameJudge
 }
 
 func (a *airSnap) link(s *snapshot, tx, rx int) *air.Link { return &a.links[tx*s.n+rx] }
@@ -31,12 +35,16 @@ func (a *airSnap) link(s *snapshot, tx, rx int) *air.Link { return &a.links[tx*s
 // compileAirLocked builds the snapshot's air model; nil when the model is
 // off (errors flat, airtime off).
 func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
+	judge := m.judgeLocked()
 	if !m.air.active() || m.airModel == nil {
+		if judge != nil {
+			return &airSnap{judge: judge}
+		}
 		return nil
 	}
 	a := &airSnap{model: m.airModel, per: m.air.Errors == ErrorsPER, account: m.air.Airtime != AirtimeOff,
 		fade:  m.air.Fading.Enabled(),
-		links: make([]air.Link, s.n*s.n)}
+		links: make([]air.Link, s.n*s.n), judge: judge}
 	// A mobility tick recompiles every 100 ms: pairs whose signal did not
 	// move keep their compiled link.
 	prev := m.snap.Load()
@@ -64,8 +72,8 @@ func (m *Medium) compileAirLocked(s *snapshot) *airSnap {
 }
 
 // AirActive reports whether the air model is on (errors per or airtime
-// account/timed): backends then decode the rate chain for TxOptions.Chain,
-// which the plain path never reads.
+// account/timed) or a FrameJudge decides frames: backends then decode the
+// rate chain for TxOptions.Chain, which the plain path never reads.
 func (m *Medium) AirActive() bool { return m.snap.Load().air != nil }
 
 // AirTimed reports whether airtime is timed: Transmit then reports to
@@ -242,6 +250,9 @@ func defaultChain(c *air.Chain, opt *TxOptions, freq uint32, noAck bool) {
 // plain path too).
 func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byte, opt TxOptions) TxResult {
 	a := s.air
+	if a.model == nil {
+		return m.transmitJudged(s, a, tx, f, frame, opt)
+	}
 	// This prelude (frequency, observers, relayed source) is Transmit's,
 	// written out again on purpose: as a shared helper it is not inlined
 	// and cost the plain path 41 → 48 ns per 3-radio broadcast (-cpu 1,
@@ -288,6 +299,12 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 			if rx == nil || rx == tx {
 				continue
 			}
+			if a.judge != nil && !a.per {
+				if m.deliverJudgedGroup(s, a, tx, rx, sa, frame, f.IsData(), c, info, obs) {
+					res.Delivered++
+				}
+				continue
+			}
 			if m.deliverAir(s, a, tx, rx, sa, frame, info, md, length, obs) {
 				res.Delivered++
 			}
@@ -320,18 +337,26 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 	var rc *ratectl.Controller
 	if c == &def && !noAck {
 		rc = m.pickRate(a, tx, rx, info.FreqMHz, c)
+		tx.protect(c, length)
 	}
-	if a.per && l.loss == 0 && !a.fade && a.clearFirst(s, tx, rx, &c.Stages[0]) {
+	signal := l.signal
+	switch {
+	case !a.per && a.judge != nil && l.judged:
+		// errors flat: the judge decides the pair's frames.
+		tx.rngMu.Lock()
+		o, signal = a.judge.Unicast(judged(l, s, tx, rx, c, len(frame), info.FreqMHz, f.IsData(), noAck))
+		tx.rngMu.Unlock()
+	case a.per && l.loss == 0 && !a.fade && a.clearFirst(s, tx, rx, &c.Stages[0]):
 		// Clear both ways at the first rate: one attempt, no draw.
 		o.Attempts[0], o.Delivered, o.DeliveredStage, o.Acked = 1, true, 0, !noAck
-	} else {
+	default:
 		m.walk(s, a, tx, rx, l, c, &o, length, noAck)
 	}
 	reportRate(tx, rc, c, &o)
 	if o.Delivered {
 		md := c.Stages[o.DeliveredStage].Mode
 		info.RateIdx = air.RxRateIndex(md, band)
-		info.SignalDBm = l.signal
+		info.SignalDBm = signal
 		if !m.handOver(tx, rx, frame, info, obs) {
 			o.Delivered, o.Acked = false, false
 		}
@@ -368,9 +393,9 @@ func (m *Medium) walk(s *snapshot, a *airSnap, tx, rx *Radio, l *link, c *air.Ch
 	case a.per && l.loss == 0:
 		a.model.Walk(o, c, s.signal(tx.slot, rx.slot), m.ackSignal(s, rx, tx), length, noAck, tx.rng)
 	case a.per:
-		walkLossy(o, a.model, c, s.signal(tx.slot, rx.slot), m.ackSignal(s, rx, tx), l.loss, length, noAck, tx)
+		walkLossy(o, a.model, c, s.signal(tx.slot, rx.slot), m.ackSignal(s, rx, tx), l.loss, l.frameLoss, length, noAck, tx)
 	default:
-		walkFlat(o, c, l.loss, noAck, tx)
+		walkFlat(o, c, l.loss, l.frameLoss, noAck, tx)
 	}
 	tx.rngMu.Unlock()
 }
@@ -493,12 +518,19 @@ func (m *Medium) handOver(tx, rx *Radio, frame []byte, info RxInfo, obs []Observ
 }
 
 // walkFlat runs the chain with today's flat loss: every attempt one loss
-// draw (none when the link is lossless), whatever the rate.
-func walkFlat(o *air.Outcome, c *air.Chain, loss float64, noAck bool, tx *Radio) {
+// draw (none when the link is lossless), whatever the rate. An end-to-end
+// loss (frameLoss) is one draw for the whole frame: lost, every attempt
+// of the chain is spent; not lost, the first attempt gets through.
+func walkFlat(o *air.Outcome, c *air.Chain, loss float64, frameLoss, noAck bool, tx *Radio) {
+	lost := false
+	if frameLoss && loss > 0 {
+		lost = loss >= 1 || tx.rng.Float64() < loss
+		loss = 0
+	}
 	for i := 0; i < c.N; i++ {
 		for j := 0; j < int(c.Stages[i].Count); j++ {
 			o.Attempts[i]++
-			if loss <= 0 || (loss < 1 && tx.rng.Float64() >= loss) {
+			if !lost && (loss <= 0 || (loss < 1 && tx.rng.Float64() >= loss)) {
 				o.Delivered, o.DeliveredStage, o.Acked = true, int8(i), !noAck
 				return
 			}
@@ -514,11 +546,23 @@ func walkFlat(o *air.Outcome, c *air.Chain, loss float64, noAck bool, tx *Radio)
 // the PER of its stage; the ACK its PER on the reverse link at the
 // control rate. (No RTS/CTS or fading on this path: explicit loss is a
 // test knob on top of the model.)
-func walkLossy(o *air.Outcome, md *air.Model, c *air.Chain, fwd, rev, loss float64, length int, noAck bool, tx *Radio) {
+//
+// An end-to-end loss (frameLoss) is one draw for the whole frame: lost,
+// no attempt's data gets through (the chain is spent); not lost, the
+// attempts face the PER alone.
+func walkLossy(o *air.Outcome, md *air.Model, c *air.Chain, fwd, rev, loss float64, frameLoss bool, length int, noAck bool, tx *Radio) {
 	basic := md.BasicRates()
+	lost := false
+	if frameLoss {
+		lost = loss >= 1 || tx.rng.Float64() < loss
+		loss = 0
+	}
 	for i := 0; i < c.N; i++ {
 		st := &c.Stages[i]
 		pData := (1 - loss) * (1 - md.PER(st.Mode, fwd, length))
+		if lost {
+			pData = 0
+		}
 		pAck := 1 - md.PER(basic.ControlRate(st.Mode), rev, air.AckLen)
 		for j := 0; j < int(st.Count); j++ {
 			o.Attempts[i]++

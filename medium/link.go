@@ -70,5 +70,9 @@ type link struct {
 	weak   bool    // signal below sensitivity: not heard
 	// frameLoss: loss is one draw per frame covering its retry chain.
 	frameLoss bool
-	source    LinkSource
+	// judged: the FrameJudge decides this pair's frames, knowing it as
+	// (jfrom, jto).
+	judged     bool
+	jfrom, jto uint16
+	source     LinkSource
 }

@@ -34,6 +34,10 @@ type PairLink struct {
 	// Unheard: nothing passes (no usable SNR, isolated media, a radio the
 	// model does not know).
 	Unheard bool
+	// Judged: a FrameJudge model decides this pair's frames one by one;
+	// From and To are its own indices for the pair, handed back per frame.
+	Judged   bool
+	From, To uint16
 }
 
 // PairModel decides the links between radios from an outside model. The
@@ -102,5 +106,6 @@ func (m *Medium) applyPairModelLocked(l *link, dbm float64, src, dst string, cfg
 		l.loss = pl.Loss
 		l.frameLoss = pl.FrameLoss
 	}
+	l.judged, l.jfrom, l.jto = pl.Judged, pl.From, pl.To
 	return dbm
 }

@@ -215,6 +215,13 @@ func (m *Medium) AddRadio(cfg RadioConfig, port Port) (*Radio, error) {
 		airc: &airCounters{},
 	}
 	r.freq.Store(cfg.FreqMHz)
+	r.rts.Store(rtsOff)
+	if cfg.RTSThreshold != nil {
+		if err := r.SetRTSThreshold(*cfg.RTSThreshold); err != nil {
+			m.mu.Unlock()
+			return nil, fmt.Errorf("add radio %s: %w", cfg.Name, err)
+		}
+	}
 	m.radios[slot] = r
 	m.byName[cfg.Name] = r
 	if cfg.Position != nil {

@@ -20,6 +20,7 @@ const (
 	KindKmod  Kind = "kmod"  // the project's own cfg80211 module
 	KindLocal Kind = "local" // in-process radio (tests, tools)
 	KindGuest Kind = "guest" // a radio of a VM guest, relayed by its agent (medium/guest)
+	KindVMNIC Kind = "vmnic" // a VM's plain NIC (QEMU -netdev stream) on a Go station (medium/vmnic)
 )
 
 // RxInfo is what a receiver learns about one delivered frame.
@@ -89,6 +90,10 @@ type RadioConfig struct {
 	FreqMHz    uint32    // 0: hears every frequency (the backend filters, e.g. hwsim)
 	Position   *Position // nil: no position (default signal unless links are set)
 	TxPowerDBm *float64  // nil: DefaultTxPowerDBm
+	// RTSThreshold: unicast frames longer than this many bytes go behind
+	// RTS/CTS when the MAC gives no rate chain (see SetRTSThreshold);
+	// nil: never.
+	RTSThreshold *int
 }
 
 // DropReason says why a frame did not reach a receiver.
@@ -175,6 +180,8 @@ type Radio struct {
 	// rc are the rate controls of frames to each receiver slot, for a
 	// MAC that gives no rate chain (guarded by rngMu).
 	rc []*ratectl.Controller
+	// rts is the RTS threshold in bytes, rtsOff when off (rts.go).
+	rts atomic.Int32
 
 	airc *airCounters
 

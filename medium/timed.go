@@ -71,6 +71,10 @@ type pendingTx struct {
 	rc     *ratectl.Controller // the rate control that chose the chain, if any
 	dst    *Radio              // addr1's radio; nil for group frames
 	ac     air.AC
+	// lost: the link's end-to-end loss (one draw per frame) took the
+	// frame: it contends for the air but is never received, and its
+	// whole chain is reported spent.
+	lost bool
 }
 
 // pendingPool recycles pendingTx records with their frame buffers: a
@@ -125,7 +129,9 @@ func lossMatrix(s *snapshot) [][]contention.LinkLoss {
 	for i := 0; i < s.n; i++ {
 		for j := 0; j < s.n; j++ {
 			l := s.link(i, j)
-			if i == j || l.loss <= 0 {
+			// A link losing whole frames (the wmediumd prob model) is
+			// drawn once per frame at Transmit (pendingTx.lost).
+			if i == j || l.loss <= 0 || l.frameLoss {
 				continue
 			}
 			if out == nil {
@@ -134,7 +140,7 @@ func lossMatrix(s *snapshot) [][]contention.LinkLoss {
 					out[k] = make([]contention.LinkLoss, s.n)
 				}
 			}
-			out[i][j] = contention.LinkLoss{P: l.loss, PerFrame: l.frameLoss}
+			out[i][j] = contention.LinkLoss{P: l.loss}
 		}
 	}
 	return out
@@ -306,8 +312,15 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 			}
 		}
 	}
+	// Carrier sense reaches as far as reception does: a station that can
+	// receive a frame (signal at or above the medium's sensitivity) has
+	// detected its preamble and defers to it. With the plain −82 dBm
+	// threshold a station and its AP between −90 and −82 dBm would
+	// exchange frames while deaf to each other's transmissions, and every
+	// such link would collapse under its own ACKs.
 	d, err := contention.New(contention.Config{Model: ta.model, Timing: air.DefaultTiming(freq), SignalDBm: sig,
-		Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq, Loss: loss, NoPER: ta.noPER}, td)
+		CCADBm: min(contention.DefaultCCADBm, ta.m.sens), Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq,
+		Loss: loss, NoPER: ta.noPER}, td)
 	if err != nil {
 		return nil
 	}
@@ -393,12 +406,20 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 			if rc = m.pickRate(a, tx, s.radios[dst], info.FreqMHz, &own); rc != nil {
 				c = &own
 			}
+			tx.protect(c, len(frame)+4)
 		}
 		dst = td.index[dst]
 	}
 	p := pendingPool.Get().(*pendingTx)
 	*p = pendingTx{tx: tx, sa: sa, frame: append(p.frame[:0], frame...), info: info, obs: obs, chain: *c,
 		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
+	if dstRadio != nil {
+		if l := s.link(tx.slot, dstRadio.slot); l.frameLoss && l.loss > 0 {
+			tx.rngMu.Lock()
+			p.lost = l.loss >= 1 || tx.rng.Float64() < l.loss
+			tx.rngMu.Unlock()
+		}
+	}
 	// Set before p is published in td.pend: the scheduler goroutine may
 	// find it there (a requeue) at once.
 	var wait chan TxResult
@@ -476,6 +497,9 @@ func (td *timedDomain) Deliver(j *contention.Job, rx int, md air.Mode, signalDBm
 	if j.Dst < 0 && !m.reachable(s, p.tx, r, p.sa, p.info.FreqMHz) {
 		return
 	}
+	if p.lost && j.Dst >= 0 {
+		return
+	}
 	info := p.info
 	info.SignalDBm = s.link(p.tx.slot, r.slot).signal
 	info.RateIdx = air.RxRateIndex(md, air.BandOf(info.FreqMHz))
@@ -501,9 +525,25 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 	res := p.res
 	res.Pending = false
 	oc := *o
-	if res.Delivered == 0 && j.Dst >= 0 {
+	if p.lost && j.Dst >= 0 {
+		// End-to-end loss: the whole chain was spent in vain.
+		oc = air.Outcome{DeliveredStage: -1}
+		for i := 0; i < p.chain.N; i++ {
+			oc.Attempts[i] = p.chain.Stages[i].Count
+			if p.noAck {
+				oc.Attempts[i] = 1
+				break
+			}
+		}
+		td.members[j.Dst].c.drops[DropLoss].Add(1)
+	} else if res.Delivered == 0 && j.Dst >= 0 {
 		oc.Acked = false
-		td.members[j.Dst].c.drops[DropPER].Add(1)
+		d := td.members[j.Dst]
+		if ta := td.ta; ta.loss != nil && ta.loss[p.tx.slot][d.slot].P > 0 {
+			d.c.drops[DropLoss].Add(1) // the explicit loss took part
+		} else {
+			d.c.drops[DropPER].Add(1)
+		}
 	}
 	if oc.Acked {
 		s := m.snap.Load()

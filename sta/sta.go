@@ -105,6 +105,10 @@ type Config struct {
 	// pairwise key is installed) and protects data with the keys the
 	// supplicant installs in Keys. Passphrase must be empty.
 	Keys *rsn.KeyTable
+	// WDS puts the station in four-address mode (Linux: `iw dev X set
+	// 4addr on`), so hosts bridged behind it share the AP's broadcast
+	// domain: see wds.go. The AP must run with ap.Config.WDSSta.
+	WDS bool
 }
 
 func (c *Config) check() error {
@@ -249,7 +253,7 @@ type LinkInfo struct {
 var (
 	ErrNotAttached    = errors.New("sta: no radio attached")
 	ErrNotAssociated  = errors.New("sta: not associated")
-	ErrForeignSource  = errors.New("sta: Ethernet source is not the station's address (3-address mode carries only its own)")
+	ErrForeignSource  = errors.New("sta: Ethernet source is not the station's address (3-address mode carries only its own; four-address mode, Config.WDS, carries others)")
 	ErrAlreadyStarted = errors.New("sta: already started")
 	ErrClosed         = errors.New("sta: closed")
 )
@@ -271,6 +275,7 @@ type counters struct {
 	malformed, mgmtQueueFull, authTimeouts, assocTimeouts, keepaliveFrames atomic.Uint64
 	eapolRx, eapolTx, eapolUnexpected, micFailures, handshakeFailures      atomic.Uint64
 	unauthorized, ccmpNoKey, ccmpReplays, ccmpMICErrors, groupRekeys       atomic.Uint64
+	tx4Addr, rx4Addr, rx4AddrDropped, rxGroup3AddrDropped                  atomic.Uint64
 }
 
 // STA is one station. Create with New, Attach a radio, then Start.
@@ -725,6 +730,9 @@ func (s *STA) connected(ctx context.Context, gen uint64, bss BSS, aid uint16) bo
 	s.lastBeacon.Store(time.Now().UnixNano())
 	s.signal.Store(bss.SignalDBm)
 	s.assoc.Store(a)
+	if s.cfg.WDS {
+		s.sendNull4(a.bssid) // tells the AP at once that this station talks four-address
+	}
 	authorized := func() {
 		s.setState(Associated)
 		s.c.connects.Add(1)
@@ -1025,18 +1033,30 @@ func (s *STA) deliverData(f frames.Frame) {
 		s.c.rxNotAssoc.Add(1)
 		return
 	}
-	if !f.FromDS() || f.ToDS() || f.Addr2() != a.bssid {
-		s.c.rxOtherBSS.Add(1)
-		return
-	}
-	da := f.Addr1()
-	if da != s.cfg.Addr && !da.IsGroup() {
-		s.c.rxOtherBSS.Add(1)
-		return
-	}
-	if da.IsGroup() && f.Addr3() == s.cfg.Addr {
-		s.c.rxOwnEcho.Add(1) // our own group frame relayed by the AP
-		return
+	if f.ToDS() && f.FromDS() {
+		if !s.acceptFourAddr(f, a) {
+			return
+		}
+	} else {
+		if !f.FromDS() || f.ToDS() || f.Addr2() != a.bssid {
+			s.c.rxOtherBSS.Add(1)
+			return
+		}
+		da := f.Addr1()
+		if da != s.cfg.Addr && !da.IsGroup() {
+			s.c.rxOtherBSS.Add(1)
+			return
+		}
+		if da.IsGroup() && f.Addr3() == s.cfg.Addr {
+			s.c.rxOwnEcho.Add(1) // our own group frame relayed by the AP
+			return
+		}
+		if da.IsGroup() && s.cfg.WDS {
+			// A four-address station takes group frames only as the AP's
+			// four-address copies (as mac80211 does with 4addr on).
+			s.c.rxGroup3AddrDropped.Add(1)
+			return
+		}
 	}
 	if f.Subtype()&0x4 != 0 {
 		return // null function
@@ -1085,7 +1105,10 @@ func (s *STA) SendEthernet(eth []byte) error {
 		s.c.malformed.Add(1)
 		return fmt.Errorf("station %s: send %d-byte Ethernet frame: shorter than the 14-byte header", s.cfg.Addr, len(eth))
 	}
-	if frames.MAC(eth[6:12]) != s.cfg.Addr {
+	if !s.cfg.WDS && frames.MAC(eth[6:12]) != s.cfg.Addr {
+		// A three-address To-DS frame has no field for another source:
+		// sending it with our address would lie, with its address as the
+		// transmitter would be a frame from an unassociated station.
 		s.c.txForeign.Add(1)
 		return ErrForeignSource
 	}
@@ -1100,7 +1123,13 @@ func (s *STA) SendEthernet(eth []byte) error {
 	}
 	bp := bufPool.Get().(*[bufSize]byte)
 	defer bufPool.Put(bp)
-	frm, err := frames.EthernetToData(bp[:0], frames.DataHeader{ToDS: true, Addr1: a.bssid, Addr2: s.cfg.Addr, Addr3: frames.MAC(eth[0:6]), Seq: s.nextSeq()}, eth)
+	h := frames.DataHeader{ToDS: true, Addr1: a.bssid, Addr2: s.cfg.Addr, Addr3: frames.MAC(eth[0:6]), Seq: s.nextSeq()}
+	if s.cfg.WDS {
+		// Four-address mode: every data frame is RA=BSSID TA=us DA SA.
+		h.FromDS, h.Addr4 = true, frames.MAC(eth[6:12])
+		s.c.tx4Addr.Add(1)
+	}
+	frm, err := frames.EthernetToData(bp[:0], h, eth)
 	if err != nil {
 		s.c.malformed.Add(1)
 		return fmt.Errorf("station %s: %w", s.cfg.Addr, err)
@@ -1163,6 +1192,8 @@ func (s *STA) Counters() map[string]uint64 {
 		"mic_failures": c.micFailures.Load(), "handshake_failures": c.handshakeFailures.Load(),
 		"unauthorized_dropped": c.unauthorized.Load(), "ccmp_no_key": c.ccmpNoKey.Load(),
 		"ccmp_replays": c.ccmpReplays.Load(), "ccmp_mic_errors": c.ccmpMICErrors.Load(), "group_rekeys": c.groupRekeys.Load(),
+		"tx_4addr": c.tx4Addr.Load(), "rx_4addr": c.rx4Addr.Load(), "rx_4addr_dropped": c.rx4AddrDropped.Load(),
+		"rx_group_3addr_dropped": c.rxGroup3AddrDropped.Load(),
 	}
 }
 

@@ -38,7 +38,9 @@ const usage = `usage: vmctl [--socket PATH] [--json] VERB [ARGS]
 Verbs:
   status [--wait DURATION]                starting or live, and the live radio kinds;
                                           --wait blocks until live (exit 1 on timeout)
-  radios                                  the radios, their MAC state and counters
+  radios                                  the radios, their MAC state, counters and
+                                          IPv4 address with its source (static, dhcp)
+  leases                                  the lab's DHCP leases (MAC, radio, IP, expiry)
   links                                   the effective link matrix (signal, loss, deny)
   link -s SRC -d DST [--signal DBM] [--loss P] [--reset]
                                           set (or reset) the link SRC→DST
@@ -119,6 +121,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return a.status(ctx, rest)
 	case "radios":
 		err = a.radios(ctx, rest)
+	case "leases":
+		err = a.leases(ctx, rest)
 	case "links":
 		err = a.links(ctx, rest)
 	case "link":
@@ -136,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "wserver":
 		err = a.wserver(ctx, rest)
 	default:
-		err = usagef("unknown verb %q: accepted are status, radios, links, link, move, air, deny, allow, capture, wserver, help", verb)
+		err = usagef("unknown verb %q: accepted are status, radios, leases, links, link, move, air, deny, allow, capture, wserver, help", verb)
 	}
 	return a.exit(verb, err)
 }
@@ -294,12 +298,14 @@ func (a *app) radios(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	addrs := a.addresses(ctx)
 	if a.json {
-		return a.printJSON(rs)
+		return a.printJSON(withAddressing(rs, addrs))
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	// CIPHER comes last: scripts match the columns before it.
-	fmt.Fprintln(tw, "NAME\tKIND\tADDR\tFREQ\tROLE\tSTATE\tSSID\tBSSID\tSIGNAL\tTX\tRX\tDROPS\tCIPHER")
+	// CIPHER comes last: scripts match the columns before it (new ones go
+	// just before it).
+	fmt.Fprintln(tw, "NAME\tKIND\tADDR\tFREQ\tROLE\tSTATE\tSSID\tBSSID\tSIGNAL\tTX\tRX\tDROPS\tIP\tFROM\tCIPHER")
 	for _, r := range rs {
 		role, state, ssid, bssid, cipher, sig := "-", "-", "-", "-", "-", "-"
 		if m := r.MAC; m != nil {
@@ -319,8 +325,12 @@ func (a *app) radios(ctx context.Context, args []string) error {
 		case r.MAC != nil && r.MAC.FreqMHz != 0: // hwsim: the MAC's channel
 			freq = fmt.Sprintf("%d MHz", r.MAC.FreqMHz)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", r.Name, r.Kind, r.Addr, freq,
-			role, state, ssid, bssid, sig, r.Stats.TxFrames, r.Stats.RxFrames, drops, cipher)
+		ip, from := "-", "-"
+		if ad, ok := addrs[r.Name]; ok {
+			ip, from = dash(ad.Addr), dash(ad.Source)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Name, r.Kind, r.Addr, freq,
+			role, state, ssid, bssid, sig, r.Stats.TxFrames, r.Stats.RxFrames, drops, ip, from, cipher)
 	}
 	return tw.Flush()
 }
@@ -836,6 +846,11 @@ func (a *app) capture(ctx context.Context, args []string) error {
 	dest := *out
 	if dest == "-" {
 		dest = "stdout"
+	}
+	if st.Interrupted {
+		fmt.Fprintf(msg, "captured %d %s (%s) to %s, stopped by a signal (the medium's drop count is not known)\n",
+			st.Frames, plural(int(st.Frames), "frame", "frames"), what, dest)
+		return nil
 	}
 	fmt.Fprintf(msg, "captured %d %s (%s) to %s, %d dropped\n", st.Frames, plural(int(st.Frames), "frame", "frames"),
 		what, dest, st.Dropped)

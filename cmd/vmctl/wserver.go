@@ -20,6 +20,8 @@ socket of a wmediumd (vmedium wmediumd -s, or the mininet-wifi fork):
   txpower MAC DBM      gain MAC DBI          height MAC M
   gaussian MAC DB      medium MAC ID         add MAC
   del MAC              delid INDEX
+  specprob FROM TO P…  (dynamic mode, -d) 1 loss for all, 12 (one per rate
+                       index 0..11, every size class) or 144 (size class·12 + rate)
 (default socket ` + dropin.DefaultSocket + `)`
 
 // wserver sends one wserver request and prints the result; a result other
@@ -73,6 +75,9 @@ func wserverRequest(args []string) (dropin.Request, error) {
 		"txpower": {dropin.MsgTxPowerUpdate, 2}, "gain": {dropin.MsgGainUpdate, 2}, "height": {dropin.MsgHeightUpdate, 2},
 		"gaussian": {dropin.MsgGaussianRandom, 2}, "medium": {dropin.MsgMediumUpdate, 2}, "add": {dropin.MsgAdd, 1},
 		"del": {dropin.MsgDelByMAC, 1}, "delid": {dropin.MsgDelByID, 1},
+	}
+	if args[0] == "specprob" {
+		return specprobRequest(args[1:])
 	}
 	w, ok := want[args[0]]
 	if !ok {
@@ -138,4 +143,40 @@ func wserverRequest(args []string) (dropin.Request, error) {
 		r.Int, err = integer(p[1])
 	}
 	return r, err
+}
+
+// specprobRequest builds SPECPROB_UPDATE from FROM TO and 1, 12 or 144
+// probabilities.
+func specprobRequest(p []string) (dropin.Request, error) {
+	r := dropin.Request{Type: dropin.MsgSpecProbUpdate}
+	if n := len(p) - 2; n != 1 && n != 12 && n != dropin.SpecProbEntries {
+		return r, usagef("wserver specprob takes FROM TO and 1, 12 or %d probabilities, got %d words\n%s", dropin.SpecProbEntries, len(p), wserverUsage)
+	}
+	var err error
+	for i, dst := range []*frames.MAC{&r.From, &r.To} {
+		if *dst, err = frames.ParseMAC(p[i]); err != nil {
+			return r, usagef("%q: accepted is a MAC address like 02:00:00:00:01:00", p[i])
+		}
+	}
+	vals := make([]float64, len(p)-2)
+	for i, w := range p[2:] {
+		v, err := strconv.ParseFloat(w, 64)
+		if err != nil || !(v >= 0 && v <= 1) {
+			return r, usagef("%q: accepted is a probability from 0 to 1", w)
+		}
+		vals[i] = v
+	}
+	var t [dropin.SpecProbEntries]float64
+	for k := range t {
+		switch len(vals) {
+		case 1:
+			t[k] = vals[0]
+		case 12:
+			t[k] = vals[k%12]
+		default:
+			t[k] = vals[k]
+		}
+	}
+	r.Spec = &t
+	return r, nil
 }

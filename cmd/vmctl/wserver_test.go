@@ -18,7 +18,12 @@ func TestWserverRequestWords(t *testing.T) {
 	if err != nil || r.Type != dropin.MsgPosUpdate || r.X != -90 || r.Z != 1.5 || r.From[4] != 1 {
 		t.Errorf("pos: %+v %v", r, err)
 	}
-	for _, bad := range [][]string{{"pos", "x", "1", "2", "3"}, {"snr", "02:00:00:00:00:00"}, {"errprob", "02:00:00:00:00:00", "02:00:00:00:01:00", "2"}, {"fly"}} {
+	r, err = wserverRequest(append([]string{"specprob", "02:00:00:00:00:00", "02:00:00:00:01:00"}, strings.Fields("0 1 0.5 1 1 1 1 1 1 1 1 0.25")...))
+	if err != nil || r.Type != dropin.MsgSpecProbUpdate || r.Spec[2] != 0.5 || r.Spec[7*12+11] != 0.25 || r.Spec[12] != 0 {
+		t.Errorf("specprob with 12 rates: %+v %v", r, err)
+	}
+	for _, bad := range [][]string{{"specprob", "02:00:00:00:00:00", "02:00:00:00:01:00", "0.1", "0.2"}, {"specprob", "02:00:00:00:00:00", "02:00:00:00:01:00", "1.5"},
+		{"pos", "x", "1", "2", "3"}, {"snr", "02:00:00:00:00:00"}, {"errprob", "02:00:00:00:00:00", "02:00:00:00:01:00", "2"}, {"fly"}} {
 		if _, err := wserverRequest(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -34,6 +34,7 @@ import (
 type agentFlags struct {
 	connect  transport.Addr
 	name     string
+	radios   int
 	logLevel string
 }
 
@@ -43,9 +44,13 @@ func parseAgentFlags(args []string, stderr io.Writer) (*agentFlags, error) {
 	fs.SetOutput(stderr)
 	connect := fs.String("connect", "", "the host's vmedium: `ADDR`, one of "+transport.Accepted)
 	fs.StringVar(&f.name, "name", "", "this guest's `NAME` on the host (radios are NAME/IFACE); default: the host name")
+	fs.IntVar(&f.radios, "radios", 0, "make sure this guest has `N` mac80211_hwsim radios of its own, with addresses derived from --name (unique across guests; load the module with radios=0); 0: serve the radios there are")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug|info|warn|error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if f.radios < 0 || f.radios > wire.MaxRadios {
+		return nil, fmt.Errorf("--radios %d: accepted 0 to %d", f.radios, wire.MaxRadios)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -135,6 +140,16 @@ func runAgent(ctx context.Context, f *agentFlags, log *slog.Logger, stdout io.Wr
 		return fmt.Errorf("serve this guest's mac80211_hwsim radios (modprobe mac80211_hwsim; run as root): %w", err)
 	}
 	defer b.Close()
+	// Own radios first: discovery would take them for module-load radios
+	// with the kernel's default addresses.
+	own, err := ensureRadios(b, f.name, f.radios, log)
+	if err != nil {
+		return fmt.Errorf("radios of guest %s: %w", f.name, err)
+	}
+	hwOf := map[int]frames.MAC{}
+	for _, r := range own {
+		hwOf[r.id] = r.addr
+	}
 	if _, err := b.Discover(); err != nil {
 		log.Warn("agent: discovering radios", "err", err)
 	}
@@ -150,7 +165,7 @@ func runAgent(ctx context.Context, f *agentFlags, log *slog.Logger, stdout io.Wr
 	})
 	var said []wire.Radio
 	sync := func() {
-		now := guestRadios(b, m)
+		now := guestRadios(b, m, hwOf)
 		for _, r := range now {
 			i := slices.IndexFunc(said, func(o wire.Radio) bool { return o.HWAddr == r.HWAddr })
 			if i < 0 || !sameWireRadio(&said[i], &r) {
@@ -197,9 +212,10 @@ func runAgent(ctx context.Context, f *agentFlags, log *slog.Logger, stdout io.Wr
 }
 
 // guestRadios describes the served radios for the host: hwsim address
-// and id, the interface name (none for an unnamed hwsimN), and every
-// address the radio answers to, its own first.
-func guestRadios(b *hwsim.Backend, m *medium.Medium) []wire.Radio {
+// (from hwOf for the agent's own radios, else the kernel's default) and
+// id, the interface name (none for an unnamed hwsimN), and every address
+// the radio answers to, its own first.
+func guestRadios(b *hwsim.Backend, m *medium.Medium, hwOf map[int]frames.MAC) []wire.Radio {
 	info := map[string]medium.RadioInfo{}
 	for _, ri := range m.Radios() {
 		info[ri.Name] = ri
@@ -210,7 +226,11 @@ func guestRadios(b *hwsim.Backend, m *medium.Medium) []wire.Radio {
 		if !ok {
 			continue
 		}
-		r := wire.Radio{HWAddr: wire.HWAddr(hwsim.HwAddr(id)), ID: uint32(id), Channels: 1}
+		hw, own := hwOf[id]
+		if !own {
+			hw = hwsim.HwAddr(id)
+		}
+		r := wire.Radio{HWAddr: wire.HWAddr(hw), ID: uint32(id), Channels: 1}
 		if name != fmt.Sprintf("hwsim%d", id) && len(name) <= wire.MaxIfname && !strings.Contains(name, "-hwsim") {
 			r.Ifname = name
 		}

@@ -119,14 +119,16 @@ func TestAgentFlagErrors(t *testing.T) {
 		{[]string{"--connect", "vsock:2:1"}, `unknown transport scheme "vsock"`},
 		{[]string{"--connect", "unix:/tmp/g", "--name", "vm/a"}, `guest name "vm/a"`},
 		{[]string{"--connect", "tcp:host"}, "want HOST:PORT"},
+		{[]string{"--connect", "unix:/tmp/g", "--radios", "-1"}, "--radios -1: accepted 0 to 64"},
+		{[]string{"--connect", "unix:/tmp/g", "--radios", "65"}, "--radios 65: accepted 0 to 64"},
 	} {
 		var o, e strings.Builder
 		if code := dispatch(append([]string{"agent"}, c.args...), &o, &e); code != 2 || !strings.Contains(e.String(), c.want) {
 			t.Errorf("agent %q: exit %d, stderr %q, want %q", c.args, code, e.String(), c.want)
 		}
 	}
-	f, err := parseAgentFlags([]string{"--connect", "virtio:org.vmedium.air", "--name", "vmA"}, io.Discard)
-	if err != nil || f.connect.Scheme != "virtio" || f.name != "vmA" {
+	f, err := parseAgentFlags([]string{"--connect", "virtio:org.vmedium.air", "--name", "vmA", "--radios", "2"}, io.Discard)
+	if err != nil || f.connect.Scheme != "virtio" || f.name != "vmA" || f.radios != 2 {
 		t.Fatalf("good flags: %+v %v", f, err)
 	}
 }

@@ -51,7 +51,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs := flag.NewFlagSet("vmedium run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "lab topology `FILE` (YAML); default: the built-in 3-radio lab")
-	fs.StringVar(&f.backend, "backend", lab.BackendAuto, "radio kind: "+lab.BackendAuto+"|"+strings.Join(lab.KindNames(), "|")+
+	fs.StringVar(&f.backend, "backend", lab.BackendAuto, "radio kind: "+lab.BackendAuto+"|"+strings.Join(lab.BackendNames(), "|")+
 		" (auto: the first that can run, in that order)")
 	fs.Uint64Var(&f.seed, "seed", 0, "loss RNG seed (same seed + same frames = same losses)")
 	fs.StringVar(&f.socket, "socket", control.DefaultSocket, "control API socket `PATH`")
@@ -200,8 +200,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if err := serveLab(ctx, f, log, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vmedium run: %v\n", err)
-		if errors.As(err, new(*badConfigError)) {
-			return 2
+		var ce *lab.ConfigError
+		if errors.As(err, &ce) || errors.As(err, new(*badConfigError)) {
+			return 2 // bad input: nothing was built
 		}
 		return 1
 	}
@@ -236,6 +237,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		if cfg, err = loadLabConfig(f.config); err != nil {
 			return &badConfigError{err}
 		}
+		if err := lab.CheckHost(cfg); err != nil {
+			return err
+		}
 		if kind, why, err = lab.Choose(f.backend, checkKinds()); err != nil {
 			return err
 		}
@@ -262,6 +266,9 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	var saved *medium.State
 	if f.reset {
 		if err := sf.Remove(); err != nil {
+			return err
+		}
+		if err := lab.RemoveLeasesFile(f.stateDir); err != nil {
 			return err
 		}
 		log.Info("--reset: starting with a clean runtime state", "removed", sf.Path())
@@ -324,6 +331,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		ctrlDone <- control.Serve(sctx, ln, control.Options{
 			Medium: m, Version: version, Seed: f.seed, StateFile: sf.Path(), Log: log, Ready: ready,
 			Backends: func() []control.KindStatus { return kindStatus(m, backends()) },
+			Net:      labNetSource(&running),
 			MACStatus: func(name string) (medium.MACStatus, bool) {
 				for _, b := range backends() {
 					if st, ok := b.MACStatus(name); ok {

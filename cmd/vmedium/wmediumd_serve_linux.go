@@ -101,6 +101,9 @@ func serveWmediumd(argv0 string, f *wmdFlags, stdout, stderr io.Writer) int {
 	sens, noise := -1000.0, cfg.Noise
 	m := medium.New(medium.Options{Seed: f.seed, SensitivityDBm: &sens, NoiseDBm: &noise})
 	model := dropin.NewModel(cfg)
+	if f.dynamic {
+		model = dropin.NewDynamicModel(cfg)
+	}
 	if per != nil {
 		model.SetPERTable(per)
 	}

@@ -60,6 +60,10 @@ type FrameWriter interface {
 type Stats struct {
 	Frames  uint64 `json:"frames"`  // records written
 	Dropped uint64 `json:"dropped"` // frames lost because the queue was full or the writer failed
+	// Interrupted: the client stopped the capture (Ctrl-C) before the
+	// server's totals came; Frames are the records it received, Dropped
+	// is not known.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // record is one queued frame: a copy of the bytes and its radiotap fields.

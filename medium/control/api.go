@@ -22,6 +22,8 @@
 //	POST /v1/deny/clear   {} → ClearResult
 //	GET  /v1/state        medium.State
 //	GET  /v1/capture      ?radio=NAME&duration=5s → pcap stream
+//	GET  /v1/leases       []Lease (the lab's DHCP leases)
+//	GET  /v1/addresses    []Addressing (each radio's address source)
 //
 // It is scriptable with curl:
 //

@@ -5,6 +5,7 @@ package control
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -303,13 +304,73 @@ func (c *Client) Capture(ctx context.Context, radio string, d time.Duration, w i
 	}
 	defer resp.Body.Close()
 	var st capture.Stats
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	rc := &pcapCounter{w: w}
+	if _, err := io.Copy(rc, resp.Body); err != nil {
 		if ctx.Err() != nil {
-			return st, nil // interrupted by the user: what we have is the capture
+			// Interrupted by the user: what we have is the capture; the
+			// server's trailers never came, so count what was written.
+			st.Frames, st.Interrupted = rc.records, true
+			return st, nil
 		}
 		return st, fmt.Errorf("capture: %w", err)
 	}
 	st.Frames, _ = strconv.ParseUint(resp.Trailer.Get(TrailerFrames), 10, 64)
 	st.Dropped, _ = strconv.ParseUint(resp.Trailer.Get(TrailerDropped), 10, 64)
 	return st, nil
+}
+
+// pcapCounter passes a classic pcap stream through and counts its complete
+// records (24-byte file header, then a 16-byte header per record whose
+// third word is the captured length), so that a capture the user
+// interrupts still says how many frames it holds.
+type pcapCounter struct {
+	w       io.Writer
+	hdr     [16]byte
+	n       int    // bytes of the current header (file header first, then record headers)
+	skip    uint64 // bytes of the current record's data still to pass
+	started bool   // the file header has passed
+	little  bool   // byte order from the magic
+	records uint64
+}
+
+func (c *pcapCounter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	for b := p[:n]; len(b) > 0; {
+		if !c.started {
+			if c.n < 4 {
+				c.hdr[c.n] = b[0]
+			}
+			c.n++
+			b = b[1:]
+			if c.n == 24 {
+				c.started, c.n = true, 0
+				c.little = binary.LittleEndian.Uint32(c.hdr[:4]) == 0xa1b2c3d4 || binary.LittleEndian.Uint32(c.hdr[:4]) == 0xa1b23c4d
+			}
+			continue
+		}
+		if c.skip > 0 {
+			k := min(uint64(len(b)), c.skip)
+			c.skip -= k
+			b = b[k:]
+			if c.skip == 0 {
+				c.records++
+			}
+			continue
+		}
+		k := copy(c.hdr[c.n:], b)
+		c.n += k
+		b = b[k:]
+		if c.n == 16 {
+			c.n = 0
+			if c.little {
+				c.skip = uint64(binary.LittleEndian.Uint32(c.hdr[8:12]))
+			} else {
+				c.skip = uint64(binary.BigEndian.Uint32(c.hdr[8:12]))
+			}
+			if c.skip == 0 {
+				c.records++
+			}
+		}
+	}
+	return n, err
 }

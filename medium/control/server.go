@@ -38,7 +38,10 @@ type Options struct {
 	// MACStatus, if set, describes the radios whose MAC the medium cannot
 	// (neither their port nor a status source says) in GET /v1/radios.
 	MACStatus func(radio string) (medium.MACStatus, bool)
-	Log       *slog.Logger
+	// Net, if set, gives the lab's DHCP leases and address sources
+	// (GET /v1/leases, GET /v1/addresses; see net.go).
+	Net *NetSource
+	Log *slog.Logger
 }
 
 type server struct {
@@ -68,6 +71,8 @@ func NewHandler(opt Options) http.Handler {
 	mux.HandleFunc("POST /v1/allow", s.allow)
 	mux.HandleFunc("POST /v1/deny/clear", s.clear)
 	mux.HandleFunc("GET /v1/capture", s.capture)
+	mux.HandleFunc("GET /v1/leases", s.leases)
+	mux.HandleFunc("GET /v1/addresses", s.addresses)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, ErrorResponse{Error: fmt.Sprintf("no such endpoint %s %s", r.Method, r.URL.Path)})
 	})

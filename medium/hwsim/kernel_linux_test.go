@@ -31,6 +31,7 @@ type fakeKernel struct {
 	registerErr int    // errno REGISTER is refused with, 0 = accepted
 	registerMsg string // the extended-ack message of a refusal
 	newRadioID  int    // positive "error" of NEW_RADIO's acknowledgement
+	newRadio    []byte // attributes of the last NEW_RADIO request
 
 	mu         sync.Mutex
 	registered int
@@ -126,6 +127,9 @@ func (k *fakeKernel) answer(req netlink.Message) {
 		code, msg = -int32(k.registerErr), k.registerMsg
 	case CmdNewRadio:
 		code = int32(k.newRadioID)
+		k.mu.Lock()
+		k.newRadio = append([]byte(nil), gm.Data...)
+		k.mu.Unlock()
 	}
 	k.send(ackMsg(req.Header, code, msg))
 }

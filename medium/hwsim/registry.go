@@ -186,13 +186,41 @@ type CreatedRadio struct {
 // socket). The kernel answers with the new radio's id in the "error" field
 // of the ACK (a positive value). The radio is not served until Attach.
 func (b *Backend) CreateRadio(wiphy string) (CreatedRadio, error) {
+	return b.CreateRadioWith(NewRadio{Wiphy: wiphy})
+}
+
+// NewRadio describes a radio for CreateRadioWith.
+type NewRadio struct {
+	Wiphy string // wiphy name (RADIO_NAME); "" lets the kernel name it phyN
+	// PermAddr, when not zero, is the radio's permanent address
+	// (PERM_ADDR): its first interface's and its hwsim address both. The
+	// kernel refuses an address another radio has (EEXIST).
+	PermAddr frames.MAC
+	// Keep leaves the radio in the kernel when the backend closes (no
+	// DESTROY_RADIO_ON_CLOSE): its interfaces, and the daemons on them,
+	// outlive the medium.
+	Keep bool
+}
+
+// CreateRadioWith makes a kernel radio as nr says (see CreateRadio).
+func (b *Backend) CreateRadioWith(nr NewRadio) (CreatedRadio, error) {
 	g := &b.reg
-	g.mu.Lock()
-	g.expect[wiphy] = true
-	g.mu.Unlock()
+	wiphy := nr.Wiphy
+	if wiphy != "" {
+		g.mu.Lock()
+		g.expect[wiphy] = true
+		g.mu.Unlock()
+	}
 	ae := netlink.NewAttributeEncoder()
-	ae.String(AttrRadioName, wiphy)
-	ae.Flag(AttrDestroyRadioOnClose, true)
+	if wiphy != "" {
+		ae.String(AttrRadioName, wiphy)
+	}
+	if !nr.Keep {
+		ae.Flag(AttrDestroyRadioOnClose, true)
+	}
+	if nr.PermAddr != (frames.MAC{}) {
+		ae.Bytes(AttrPermAddr, nr.PermAddr[:])
+	}
 	ae.Uint32(AttrChannels, 1)
 	attrs, err := ae.Encode()
 	var id int32
@@ -205,8 +233,14 @@ func (b *Backend) CreateRadio(wiphy string) (CreatedRadio, error) {
 		g.mu.Unlock()
 		return CreatedRadio{}, fmt.Errorf("hwsim: create radio %s: %w", wiphy, err)
 	}
-	g.mu.Lock()
-	g.expectID[wiphy] = int(id)
-	g.mu.Unlock()
-	return CreatedRadio{ID: int(id), Wiphy: wiphy, HwAddr: HwAddr(int(id)), Vif: VifAddr(int(id))}, nil
+	cr := CreatedRadio{ID: int(id), Wiphy: wiphy, HwAddr: HwAddr(int(id)), Vif: VifAddr(int(id))}
+	if nr.PermAddr != (frames.MAC{}) {
+		cr.HwAddr, cr.Vif = nr.PermAddr, nr.PermAddr
+	}
+	if wiphy != "" {
+		g.mu.Lock()
+		g.expectID[wiphy] = int(id)
+		g.mu.Unlock()
+	}
+	return cr, nil
 }

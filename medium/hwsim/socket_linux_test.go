@@ -17,6 +17,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/internal/testutil"
 	"github.com/vmedium/vmedium/medium"
 )
@@ -107,6 +108,57 @@ func TestAcks(t *testing.T) {
 	b.handleDatagram([]byte{18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0})
 	if got := b.Counters().Malformed - before; got != 2 {
 		t.Errorf("malformed %d, want 2", got)
+	}
+}
+
+// TestCreateRadioWith: a radio with a permanent address that outlives the
+// medium's socket is asked for with PERM_ADDR and without
+// DESTROY_RADIO_ON_CLOSE, and reported under that address; CreateRadio's
+// radios are destroyed with the socket.
+func TestCreateRadioWith(t *testing.T) {
+	_, b, k := lab(t)
+	attrs := func() map[uint16][]byte {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		ad, err := netlink.NewAttributeDecoder(k.newRadio)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[uint16][]byte{}
+		for ad.Next() {
+			out[ad.Type()] = ad.Bytes()
+		}
+		return out
+	}
+	perm := frames.MAC{0x06, 0x35, 0x06, 0x90, 0xba, 0}
+	k.newRadioID = 4
+	var r CreatedRadio
+	if err := k.serving(1, func() (err error) { r, err = b.CreateRadioWith(NewRadio{PermAddr: perm, Keep: true}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != 4 || r.HwAddr != perm || r.Vif != perm {
+		t.Fatalf("radio %+v, want id 4 with address %v for both", r, perm)
+	}
+	a := attrs()
+	if !bytes.Equal(a[AttrPermAddr], perm[:]) {
+		t.Errorf("PERM_ADDR %x, want %v", a[AttrPermAddr], perm)
+	}
+	if _, ok := a[AttrDestroyRadioOnClose]; ok {
+		t.Error("a kept radio asked to be destroyed with the socket")
+	}
+	if _, ok := a[AttrRadioName]; ok {
+		t.Error("RADIO_NAME sent for an unnamed radio")
+	}
+	k.newRadioID = 5
+	if err := k.serving(1, func() (err error) { r, err = b.CreateRadio("phy-d"); return err }); err != nil || r.HwAddr != HwAddr(5) {
+		t.Fatalf("CreateRadio: %+v, %v", r, err)
+	}
+	a = attrs()
+	if _, ok := a[AttrDestroyRadioOnClose]; !ok {
+		t.Error("CreateRadio's radio not destroyed with the socket")
+	}
+	if _, ok := a[AttrPermAddr]; ok {
+		t.Error("CreateRadio sent PERM_ADDR")
 	}
 }
 

@@ -50,6 +50,8 @@ type Config struct {
 	Deny       []DenyConfig  `yaml:"deny,omitempty"`
 	// Air is the air model (errors, airtime, propagation, noise, fading).
 	Air *AirConfig `yaml:"air,omitempty"`
+	// WDSLabConfig: lans, namespaces bridged behind stations (wdsconfig.go).
+	WDSLabConfig `yaml:",inline"`
 
 	// Security is "wpa2-psk" or "open"; "" = wpa2-psk when a passphrase
 	// is set, open otherwise. `security: open` keeps the passphrase but
@@ -76,6 +78,13 @@ type RadioConfig struct {
 	MAC      string           `yaml:"mac,omitempty"`     // default 02:00:00:00:0N:00, N = index
 	Position *medium.Position `yaml:"position,omitempty"`
 	TxPower  *float64         `yaml:"tx_power,omitempty"` // dBm, default medium.DefaultTxPowerDBm
+	// WDSRadioConfig: wds (stations), wds_sta (APs), see wdsconfig.go.
+	WDSRadioConfig `yaml:",inline"`
+	// RTSThreshold: unicast frames longer than this many bytes (MPDU
+	// with FCS) are sent behind RTS/CTS; unset: never. Tap, vmnic and
+	// kmod radios (the medium's rate control picks their rates); read by
+	// the air model only.
+	RTSThreshold *int `yaml:"rts_threshold,omitempty"`
 	// Path is a list of waypoints the radio travels along, each at its
 	// speed (m/s; 0 jumps); Loop starts over at the end.
 	Path []medium.Waypoint `yaml:"path,omitempty"`
@@ -85,6 +94,11 @@ type RadioConfig struct {
 	// Passphrase overrides the lab's passphrase for this radio (an
 	// AP's network, or what a station tries: a wrong one keeps it out).
 	Passphrase string `yaml:"passphrase,omitempty"`
+	// Listen is where a vmnic radio waits for its VM's NIC (QEMU
+	// `-netdev stream`): unix:PATH or tcp:HOST:PORT. Only for kind vmnic.
+	Listen string `yaml:"listen,omitempty"`
+	// NetConfig: uplink and dhcp (APs), see uplinkconfig.go.
+	NetConfig `yaml:",inline"`
 }
 
 // Security modes of Config.Security.
@@ -278,6 +292,7 @@ func (c *Config) Validate() error {
 	}
 	names := map[string]int{}
 	macs := map[frames.MAC]string{}
+	listens := map[string]string{}
 	for i := range c.Radios {
 		r := &c.Radios[i]
 		p := fmt.Sprintf("radios[%d]", i)
@@ -297,8 +312,17 @@ func (c *Config) Validate() error {
 		if r.Kind != "" && !slices.Contains(KindNames(), r.Kind) {
 			return bad(p+".kind", "%s: invalid kind %q: accepted is %s (or none: the lab's backend)", who, r.Kind, strings.Join(KindNames(), ", "))
 		}
-		if err := validNetnsName(r.Netns); err != nil {
+		if r.Kind == string(medium.KindVMNIC) {
+			if err := r.validVMNIC(p, who, listens); err != nil {
+				return err
+			}
+		} else if r.Listen != "" {
+			return bad(p+".listen", "%s: listen is for a VM's NIC: accepted only with kind: vmnic (this radio's kind is %s)", who, kindOrBackend(r.Kind))
+		} else if err := validNetnsName(r.Netns); err != nil {
 			return bad(p+".netns", "%s: %v", who, err)
+		}
+		if err := r.validateWDS(p, who); err != nil {
+			return err
 		}
 		if r.SSID == "" || len(r.SSID) > 32 {
 			return bad(p+".ssid", "%s: invalid ssid %q: accepted is 1 to 32 bytes", who, r.SSID)
@@ -306,7 +330,7 @@ func (c *Config) Validate() error {
 		if _, err := ChannelFreq(r.Channel); err != nil {
 			return bad(p+".channel", "%s: %v", who, err)
 		}
-		if r.Address != "" {
+		if r.Address != "" && r.Address != AddressDHCP {
 			if _, err := parseAddress(r.Address); err != nil {
 				return bad(p+".address", "%s: %v", who, err)
 			}
@@ -328,6 +352,12 @@ func (c *Config) Validate() error {
 		}
 		if r.TxPower != nil && (math.IsNaN(*r.TxPower) || *r.TxPower < -20 || *r.TxPower > 40) {
 			return bad(p+".tx_power", "%s: invalid tx_power %g: accepted is -20 to 40 dBm", who, *r.TxPower)
+		}
+		if t := r.RTSThreshold; t != nil && (*t < 0 || *t > medium.MaxRTSThreshold) {
+			return bad(p+".rts_threshold", "%s: invalid rts_threshold %d: accepted is 0 to %d bytes (frames longer than it go behind RTS/CTS), or no rts_threshold for none", who, *t, medium.MaxRTSThreshold)
+		}
+		if r.RTSThreshold != nil && r.Kind == string(medium.KindHwsim) {
+			return bad(p+".rts_threshold", "%s: rts_threshold is for radios with a Go or vmedium.ko MAC (tap, vmnic, kmod): a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", who)
 		}
 		if _, err := r.mobility(p); err != nil {
 			return err
@@ -359,6 +389,9 @@ func (c *Config) Validate() error {
 			}
 			return bad(fmt.Sprintf("radios[%d].ssid", i), "station %s wants SSID %q on channel %d but no AP offers it (APs: %s)", r.Name, r.SSID, r.Channel, offered)
 		}
+	}
+	if err := c.validateNet(); err != nil {
+		return err
 	}
 	known := func(path, name string) error {
 		if _, ok := names[name]; !ok {
@@ -396,6 +429,9 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
+	if err := c.validateLANs(); err != nil {
+		return err
+	}
 	for i, d := range c.Deny {
 		p := fmt.Sprintf("deny[%d]", i)
 		if err := known(p+".src", d.Src); err != nil {
@@ -425,6 +461,9 @@ func (c *Config) Namespaces() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range c.Radios {
+		if r.Netns == "" { // a vmnic radio: its VM is its host
+			continue
+		}
 		if !seen[r.Netns] {
 			seen[r.Netns] = true
 			out = append(out, r.Netns)
@@ -479,7 +518,7 @@ func (r *RadioConfig) FreqMHz() uint32 {
 func parseAddress(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil || !p.Addr().Is4() {
-		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is an IPv4 address with prefix length, e.g. 10.0.0.2/24", s)
+		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is an IPv4 address with prefix length, e.g. 10.0.0.2/24 (or dhcp on a station)", s)
 	}
 	if p.Bits() == 32 || p.Addr() == p.Masked().Addr() {
 		return netip.Prefix{}, fmt.Errorf("invalid address %q: accepted is a host address inside a subnet of /0 to /31, e.g. 10.0.0.2/24", s)

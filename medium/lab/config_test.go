@@ -89,6 +89,10 @@ func TestConfigErrors(t *testing.T) {
 		{"radio passphrase", "passphrase: longenough\n" + head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, passphrase: short}\n", []string{"radios[1].passphrase", "8 to 63"}},
 		{"bad kind", "radios:\n  - {name: vw0, kind: usb, role: ap, netns: ns0, ssid: x, channel: 6}\n", []string{"t.yaml:2:", "radios[0].kind", `"usb"`, "kmod, hwsim, tap"}},
 		{"tx power", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, tx_power: 99}\n", []string{"tx_power 99", "-20 to 40"}},
+		{"rts threshold", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6}\n  - name: vw1\n    role: sta\n    netns: ns1\n    ssid: x\n    channel: 6\n    rts_threshold: 3000\n", []string{"t.yaml:8:", "radios[1].rts_threshold", "rts_threshold 3000", "0 to 2347"}},
+		{"rts threshold negative", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, rts_threshold: -1}\n", []string{"rts_threshold -1", "0 to 2347", "no rts_threshold for none"}},
+		{"rts threshold type", "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: x, channel: 6, rts_threshold: off}\n", []string{"line 2", "off"}},
+		{"rts threshold hwsim", "radios:\n  - {name: vw0, kind: hwsim, role: ap, netns: ns0, ssid: x, channel: 6, rts_threshold: 500}\n", []string{"radios[0].rts_threshold", "tap, vmnic, kmod", "iw phy"}},
 		{"link unknown", head + "links:\n  - {src: vw0, dst: vw9, loss: 0.5}\n", []string{"t.yaml:4:", `unknown radio "vw9"`, "known radios are vw0"}},
 		{"link loss", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6}\nlinks:\n  - src: vw0\n    dst: vw1\n    loss: 1.5\n", []string{"t.yaml:7:", "1.5", "0 to 1"}},
 		{"link signal", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6}\nlinks:\n  - {src: vw0, dst: vw1, signal: 50}\n", []string{"signal 50", "-150 to 30"}},
@@ -96,6 +100,13 @@ func TestConfigErrors(t *testing.T) {
 		{"link self", head + "links:\n  - {src: vw0, dst: vw0, loss: 0.1}\n", []string{"two different radios"}},
 		{"deny unknown", head + "deny:\n  - {src: vw7, dst: vw0}\n", []string{`unknown radio "vw7"`}},
 		{"two documents", head + "---\n" + head, []string{"more than one YAML document"}},
+		{"vmnic without listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6}\n", []string{"t.yaml:3:", "radios[1].listen", "unix:PATH or tcp:HOST:PORT"}},
+		{"vmnic bad listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: vsock:3}\n", []string{"radios[1].listen", `"vsock"`, "unix:PATH or tcp:HOST:PORT"}},
+		{"vmnic ap", head + "  - {name: vw3, kind: vmnic, role: ap, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].role", "accepted role is sta"}},
+		{"vmnic netns", head + "  - {name: vw3, kind: vmnic, role: sta, netns: ns3, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].netns", "no netns"}},
+		{"vmnic address", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a, address: 10.0.0.9/24}\n", []string{"radios[1].address", "inside the VM"}},
+		{"vmnic same listen", head + "  - {name: vw3, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a}\n  - {name: vw4, kind: vmnic, role: sta, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[2].listen", "also vw3's"}},
+		{"listen on tap", head + "  - {name: vw1, role: sta, netns: ns1, ssid: x, channel: 6, listen: unix:/tmp/a}\n", []string{"radios[1].listen", "only with kind: vmnic"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,6 +71,9 @@ func upHwsim(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 
 func upHwsimRadio(l *Lab, b *hwsim.Backend, cfg *Config, i int, runDir string) error {
 	rc := cfg.Radios[i]
+	if rc.RTSThreshold != nil {
+		return fmt.Errorf("radio %s: rts_threshold is for radios with a Go or vmedium.ko MAC (tap, vmnic, kmod): a hwsim radio's kernel decides (iw phy PHY set rts N in its namespace)", rc.Name)
+	}
 	wiphy := "vmedium-" + rc.Name
 	if err := l.RecordRadio(BackendHwsim, wiphy); err != nil {
 		return err

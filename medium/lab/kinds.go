@@ -19,8 +19,9 @@ type Check struct {
 	Kind    medium.Kind `json:"kind"`
 	Usable  bool        `json:"usable"`
 	Reasons []string    `json:"reasons,omitempty"`
-	// NoLab: the kind's radios are not built by a lab (guest radios join
-	// from VMs), so it is never a backend to choose.
+	// NoLab: the kind is never a backend to choose: guest radios join
+	// from VMs, and vmnic radios are VMs' stations in a lab whose AP is
+	// of another kind.
 	NoLab bool `json:"no_lab,omitempty"`
 }
 

@@ -35,6 +35,10 @@ type Kind struct {
 	// radios come from VMs (`vmedium run --guests`). It is not a
 	// --backend, and `--backend auto` passes it by.
 	NoLab bool
+	// RadioOnly marks a kind a lab builds only as some radios' `kind:`,
+	// never as the lab's backend: vmnic radios are stations of a VM and
+	// need an AP of another kind.
+	RadioOnly bool
 }
 
 // BackendFunc creates a lab's radios and MACs in the namespaces Up has
@@ -53,8 +57,13 @@ var Kinds = []Kind{
 	{Name: medium.KindKmod, Radio: "vmedium.ko", Probe: probeKmod, Up: upKmod, Attach: attachKmod},
 	{Name: medium.KindHwsim, Radio: "mac80211_hwsim", Probe: probeHwsim, Up: upHwsim, Attach: attachHwsim},
 	{Name: medium.KindTap, Radio: "TAP", Probe: probeTap, Up: upTap},
+	{Name: medium.KindVMNIC, Radio: "VM NIC", Probe: probeVMNIC, Up: upVMNIC, RadioOnly: true},
 	{Name: medium.KindGuest, Radio: "VM guest", Probe: probeGuest, NoLab: true},
 }
+
+// probeVMNIC: a VM NIC radio is a Go station on a listening socket; it
+// needs nothing from the kernel.
+func probeVMNIC() []string { return nil }
 
 // probeGuest: guest radios need nothing on the host, neither root nor any
 // Wi-Fi kernel support (the guests' kernels run the radios).
@@ -70,12 +79,24 @@ func LookupKind(name string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// KindNames lists the names of the kinds a lab builds (--backend, a
-// radio's kind:), in the table's order.
+// KindNames lists the names of the kinds a lab builds (a radio's kind:),
+// in the table's order.
 func KindNames() []string {
 	var out []string
 	for _, k := range Kinds {
 		if !k.NoLab {
+			out = append(out, string(k.Name))
+		}
+	}
+	return out
+}
+
+// BackendNames lists the kinds a lab can be built with (--backend), in the
+// table's order.
+func BackendNames() []string {
+	var out []string
+	for _, k := range Kinds {
+		if !k.NoLab && !k.RadioOnly {
 			out = append(out, string(k.Name))
 		}
 	}
@@ -98,7 +119,7 @@ func AttachKindNames() (names, radios []string) {
 func CheckKinds() []Check {
 	out := make([]Check, len(Kinds))
 	for i, k := range Kinds {
-		out[i] = Check{Kind: k.Name, Reasons: k.Probe(), NoLab: k.NoLab}
+		out[i] = Check{Kind: k.Name, Reasons: k.Probe(), NoLab: k.NoLab || k.RadioOnly}
 		out[i].Usable = len(out[i].Reasons) == 0
 	}
 	return out
@@ -110,10 +131,10 @@ func ValidateBackend(name string) error {
 	if name == BackendAuto {
 		return nil
 	}
-	if k, ok := LookupKind(name); ok && !k.NoLab {
+	if k, ok := LookupKind(name); ok && !k.NoLab && !k.RadioOnly {
 		return nil
 	}
-	return fmt.Errorf("invalid --backend %q: accepted are %s, %s", name, BackendAuto, strings.Join(KindNames(), ", "))
+	return fmt.Errorf("invalid --backend %q: accepted are %s, %s", name, BackendAuto, strings.Join(BackendNames(), ", "))
 }
 
 // Attach serves the existing radios of kind on m without building a lab.

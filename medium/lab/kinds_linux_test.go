@@ -25,8 +25,11 @@ func TestKindsTable(t *testing.T) {
 		}
 		seen[k.Name] = true
 	}
-	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap"}) {
-		t.Errorf("KindNames %v, want the auto order kmod, hwsim, tap", KindNames())
+	if !slices.Equal(BackendNames(), []string{"kmod", "hwsim", "tap"}) {
+		t.Errorf("BackendNames %v, want the auto order kmod, hwsim, tap", BackendNames())
+	}
+	if !slices.Equal(KindNames(), []string{"kmod", "hwsim", "tap", "vmnic"}) {
+		t.Errorf("KindNames %v, want the backends and vmnic (a radio's kind only)", KindNames())
 	}
 	if names, radios := AttachKindNames(); !slices.Equal(names, []string{"kmod", "hwsim"}) || !slices.Equal(radios, []string{"vmedium.ko", "mac80211_hwsim"}) {
 		t.Errorf("AttachKindNames %v %v", names, radios)
@@ -36,17 +39,19 @@ func TestKindsTable(t *testing.T) {
 			t.Errorf("ValidateBackend(%q): %v", ok, err)
 		}
 	}
-	if err := ValidateBackend("guest"); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
-		t.Errorf("ValidateBackend(guest): %v", err)
+	for _, bad := range []string{"guest", "vmnic"} {
+		if err := ValidateBackend(bad); err == nil || !strings.Contains(err.Error(), "accepted are auto, kmod, hwsim, tap") {
+			t.Errorf("ValidateBackend(%s): %v", bad, err)
+		}
 	}
 	if _, err := Attach(t.Context(), "tap", medium.New(medium.Options{}), nil); err == nil || !strings.Contains(err.Error(), "accepted are kmod, hwsim") {
 		t.Errorf("Attach(tap): %v", err)
 	}
 	if os.Geteuid() != 0 {
 		for _, c := range CheckKinds() {
-			if c.Kind == medium.KindGuest {
+			if c.Kind == medium.KindGuest || c.Kind == medium.KindVMNIC {
 				if !c.Usable || !c.NoLab {
-					t.Errorf("guest as non-root: %+v, want usable (nothing needed on the host) and no lab", c)
+					t.Errorf("%s as non-root: %+v, want usable (nothing needed on the host) and not a backend", c.Kind, c)
 				}
 				continue
 			}

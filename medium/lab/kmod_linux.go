@@ -73,6 +73,11 @@ func upKmod(ctx context.Context, l *Lab, cfg *Config, opt Options) error {
 }
 
 func upKmodRadio(l *Lab, b *kmod.Backend, rc RadioConfig, i int, r *medium.Radio) error {
+	if rc.RTSThreshold != nil {
+		if err := r.SetRTSThreshold(*rc.RTSThreshold); err != nil {
+			return err
+		}
+	}
 	if rc.Position != nil {
 		if err := l.m.SetPosition(rc.Name, *rc.Position); err != nil {
 			return err

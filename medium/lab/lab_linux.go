@@ -83,6 +83,7 @@ type Lab struct {
 	backends  []Backend // one per kind the lab runs
 	closeOnce sync.Once
 	closeErr  error
+	net       labNet // uplinks, DHCP servers and clients (net_linux.go)
 }
 
 // AddBackend records the Backend of one of the lab's kinds (a kind's Up
@@ -135,6 +136,9 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.checkWDSKinds(string(kind.Name)); err != nil {
+		return nil, fmt.Errorf("lab config: %w", err)
+	}
 	name := string(kind.Name)
 	lg := opt.Log
 	if lg == nil {
@@ -150,6 +154,10 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 			cancel()
 			return nil, err
 		}
+	}
+	if err := CheckHost(cfg); err != nil {
+		cancel()
+		return nil, err
 	}
 	if err := l.cleanStale(); err != nil {
 		cancel()
@@ -201,7 +209,13 @@ func Up(ctx context.Context, cfg *Config, opt Options) (*Lab, error) {
 		}
 		l.ensureBackend(k.Name)
 	}
+	if err := l.upNet(); err != nil {
+		return fail(err)
+	}
 	if err := l.waitReady(ctx); err != nil {
+		return fail(err)
+	}
+	if err := l.upClients(ctx); err != nil {
 		return fail(err)
 	}
 	return l, nil
@@ -273,8 +287,8 @@ func chooseKind(b string) (Kind, error) {
 		b = string(name)
 	}
 	k, ok := LookupKind(b)
-	if !ok || k.NoLab {
-		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(KindNames(), ", "))
+	if !ok || k.NoLab || k.RadioOnly {
+		return Kind{}, fmt.Errorf("unknown backend %q: accepted are %s, %s", b, BackendAuto, strings.Join(BackendNames(), ", "))
 	}
 	return k, nil
 }
@@ -382,6 +396,9 @@ func (l *Lab) cleanStale() error {
 			st.PID, l.stateDir+"/"+StateFileName)
 	}
 	l.reapProcesses(st)
+	if err := l.reapUplinks(st); err != nil {
+		return err
+	}
 	for _, d := range st.Devices {
 		if d.Netns == "" || !netnsutil.Exists(d.Netns) {
 			continue
@@ -531,6 +548,7 @@ func (l *Lab) Summary() string {
 	for _, n := range l.Nodes() {
 		hw, _ := n.Config.HWAddr(n.Index)
 		row := SummaryRow{Config: n.Config, MAC: hw.String()}
+		row.Config.Address = l.summaryAddress(n.Config)
 		if n.Radio != nil {
 			row.MAC = n.Radio.Addr().String()
 		}
@@ -540,5 +558,5 @@ func (l *Lab) Summary() string {
 		}
 		rows = append(rows, row)
 	}
-	return FormatSummary(l.backend, rows)
+	return FormatSummary(l.backend, rows) + l.netHints()
 }

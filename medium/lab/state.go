@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vmedium/vmedium/medium/hostap"
+	"github.com/vmedium/vmedium/medium/uplink"
 )
 
 // StateFileName is the file in the state directory that records what a
@@ -36,6 +37,9 @@ type StateFile struct {
 	// destroyed by the kernel when vmedium's socket closes; a later run
 	// deletes any that is still there.
 	Radios []Radio `json:"radios,omitempty"`
+	// Uplinks are the APs' uplinks (veth, nftables tables, routes,
+	// sysctls), recorded before they are built; a later run reaps them.
+	Uplinks []uplink.Record `json:"uplinks,omitempty"`
 }
 
 // Process is a daemon a lab started.

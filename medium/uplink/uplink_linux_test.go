@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -254,12 +255,32 @@ func runUplink(t *testing.T, mode Mode, v6, crash bool) {
 	addUserTable(t, tp.wan.Name)
 	port := serveRemote(t, tp.wan)
 
-	u, err := Setup(Config{Lab: "t-" + tp.ap.Name, Mode: mode, APNetns: tp.ap.Name, HostNetns: tp.wan.Name, Subnets: tp.subnets})
+	cfg := Config{Lab: "t-" + tp.ap.Name, Mode: mode, APNetns: tp.ap.Name, HostNetns: tp.wan.Name, Subnets: tp.subnets}
+	plan, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := Setup(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := u.Record()
 	t.Cleanup(func() { _ = Reap(rec) })
+	// The plan (written to the lab's state before Setup) names what
+	// Setup built, sysctls and the AP's own default routes (they go with
+	// its namespace) aside.
+	var hostRoutes []RouteRef
+	for _, r := range rec.Routes {
+		if r.Netns != rec.APNetns {
+			hostRoutes = append(hostRoutes, r)
+		}
+	}
+	plan.Sysctls = nil
+	got := rec
+	got.Sysctls, got.Routes = nil, hostRoutes
+	if !reflect.DeepEqual(plan, got) {
+		t.Errorf("plan %+v\nbuilt %+v", plan, got)
+	}
 	if tabs, _ := VmediumTables(tp.ap.Name); mode == ModeNAT && len(tabs) != 1 {
 		t.Errorf("nat mode: vmedium tables in the AP namespace %v, want 1", tabs)
 	}

@@ -17,6 +17,9 @@
 #
 # Per-scenario timeout: a line `# vm-timeout: SECONDS` in the scenario,
 # else VMEDIUM_VM_TIMEOUT, else 300.
+#
+# scenarios/NAME.multi.sh are multi-guest scenarios (host-side bash, several
+# guests at once: multi.sh, multi-lib.sh); run them by NAME as the others.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,21 +60,28 @@ passed=0 failed=0 skipped=0
 for s in "${scenarios[@]}"; do
 	s="${s%.sh}"
 	f="$HERE/scenarios/$s.sh"
+	[ -f "$HERE/scenarios/$s.multi.sh" ] && f="$HERE/scenarios/$s.multi.sh"
 	[ -f "$s.sh" ] && f="$s.sh"
 	[ -f "$s" ] && f="$s"
 	tmo="$(sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" 2>/dev/null | head -n1)"
 	tmo="${tmo:-${VMEDIUM_VM_TIMEOUT:-300}}"
 	ts=$(date +%s)
-	VMEDIUM_VM_QUIET=1 "$HERE/run.sh" "$f" --timeout "$tmo" 2>"/tmp/vmedium-vm-run.$$.err"
+	name="$(basename "$f" .sh)"
+	case "$f" in
+	*.multi.sh) # several guests and host processes: multi.sh
+		name="$(basename "$f" .multi.sh)"
+		"$HERE/multi.sh" "$f" --timeout "$tmo" >/dev/null 2>"/tmp/vmedium-vm-run.$$.err"
+		;;
+	*) VMEDIUM_VM_QUIET=1 "$HERE/run.sh" "$f" --timeout "$tmo" 2>"/tmp/vmedium-vm-run.$$.err" ;;
+	esac
 	rc=$?
 	secs=$(($(date +%s) - ts))
-	name="$(basename "$f" .sh)"
 	if [ "$rc" = 77 ]; then
 		skipped=$((skipped + 1))
 		echo "SKIP $name (${secs}s) $(tr -d '\r' <"$HERE/out/$name.log" | sed -n 's/^SKIP: //p' | head -n1)"
 	elif [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
-		echo "PASS $name (${secs}s) $(grep -h 'scenario .* exit code' "/tmp/vmedium-vm-run.$$.err" | sed 's/^vm: //')"
+		echo "PASS $name (${secs}s) $(grep -h 'scenario .* exit code' "/tmp/vmedium-vm-run.$$.err" | tail -n1 | sed 's/^vm: //')"
 	else
 		failed=$((failed + 1))
 		why="exit $rc"

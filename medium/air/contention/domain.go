@@ -77,12 +77,10 @@ type Config struct {
 	NoPER bool
 }
 
-// LinkLoss is an explicit loss probability on one ordered pair.
+// LinkLoss is an explicit loss probability on one ordered pair, drawn
+// per attempt.
 type LinkLoss struct {
 	P float64
-	// PerFrame: one draw per frame covers its whole retry chain (the
-	// wmediumd prob model); otherwise each attempt draws.
-	PerFrame bool
 }
 
 type frameKind uint8
@@ -139,9 +137,6 @@ type station struct {
 	attempt    int
 	out        air.Outcome
 	dropped    uint64
-	// frameLost: the explicit per-frame loss drawn for the frame at the
-	// head of the queue lost it (every attempt fails).
-	frameLost bool
 }
 
 // Domain is one contention domain: stations on one channel that hear or
@@ -446,12 +441,6 @@ func (d *Domain) startJob(i int) {
 	s.cw = s.params.CWMin
 	s.stage, s.attempt = 0, 0
 	s.out = air.Outcome{DeliveredStage: -1}
-	s.frameLost = false
-	if j.Dst >= 0 && d.cfg.Loss != nil {
-		if l := d.cfg.Loss[i][j.Dst]; l.PerFrame && l.P > 0 {
-			s.frameLost = l.P >= 1 || d.rng.Float64() < l.P
-		}
-	}
 	d.contend(i)
 }
 
@@ -751,7 +740,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 	j, _ := d.stage(i)
 	if j.Dst < 0 {
 		for rx := range d.st {
-			if rx != i && d.receives(p, rx) && !d.lost(i, rx, false) {
+			if rx != i && d.receives(p, rx) && !d.lost(i, rx) {
 				d.cnt.Delivered.Add(1)
 				d.h.Deliver(j, rx, p.mode, d.sig[i][rx], d.now)
 			}
@@ -762,7 +751,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 		d.finish(i)
 		return
 	}
-	ok := d.receives(p, j.Dst) && !d.lost(i, j.Dst, s.frameLost)
+	ok := d.receives(p, j.Dst) && !d.lost(i, j.Dst)
 	if ok && !s.out.Delivered {
 		s.out.Delivered, s.out.DeliveredStage = true, int8(s.stage)
 		d.cnt.Delivered.Add(1)
@@ -779,20 +768,13 @@ func (d *Domain) dataEnd(p *ppdu) {
 	}
 }
 
-// lost draws the explicit loss of a data PPDU from station i at rx:
-// frameLost is the frame's own draw when the link loses whole frames.
-func (d *Domain) lost(i, rx int, frameLost bool) bool {
+// lost draws the explicit loss of a data PPDU from station i at rx.
+func (d *Domain) lost(i, rx int) bool {
 	if d.cfg.Loss == nil {
 		return false
 	}
-	l := d.cfg.Loss[i][rx]
-	switch {
-	case l.P <= 0:
-		return false
-	case l.PerFrame && d.st[i].q[d.st[i].head].Dst == rx:
-		return frameLost
-	}
-	return l.P >= 1 || d.rng.Float64() < l.P
+	p := d.cfg.Loss[i][rx].P
+	return p > 0 && (p >= 1 || d.rng.Float64() < p)
 }
 
 // responseStart starts a scheduled PPDU: a CTS or ACK from station i to

@@ -293,6 +293,13 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 	if err != nil {
 		register(name, false)
 		b.c.radioErrors.Add(1)
+		if owner := b.addrOwner(gr.addr); owner != "" {
+			// Typically two guests whose radios came from `modprobe
+			// mac80211_hwsim radios=N`: every guest has the same defaults.
+			b.log.Warn("guest radio not added: its address belongs to another radio; run the guests' agents with --radios N (addresses derived from each guest's name) and load mac80211_hwsim with radios=0",
+				"guest", g.Name(), "radio", name, "addr", gr.addr, "owner", owner, "err", err)
+			return
+		}
 		b.log.Warn("guest radio not added", "guest", g.Name(), "radio", name, "err", err)
 		return
 	}
@@ -301,6 +308,16 @@ func (b *Bridge) add(g *session.Guest, wr *wire.Radio) {
 	b.syncAddrs(gr, wr)
 	b.c.radiosAdded.Add(1)
 	b.log.Info("guest radio joined", "radio", name, "hwaddr", frames.MAC(wr.HWAddr), "addrs", len(wr.Addrs))
+}
+
+// addrOwner names the medium radio whose own address is a, "" if none.
+func (b *Bridge) addrOwner(a frames.MAC) string {
+	for _, ri := range b.m.Radios() {
+		if ri.Addr == a.String() {
+			return ri.Name
+		}
+	}
+	return ""
 }
 
 // syncAddrs makes the radio answer to exactly the addresses wr lists

@@ -12,6 +12,7 @@ import (
 	"github.com/vmedium/vmedium/denylist"
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/guest/radioaddr"
 	"github.com/vmedium/vmedium/medium/guest/session"
 	"github.com/vmedium/vmedium/medium/guest/transport"
 	"github.com/vmedium/vmedium/medium/guest/wire"
@@ -384,5 +385,45 @@ func TestRadioAddresses(t *testing.T) {
 	waitFor(t, "extra address gone", func() bool { return owner(extra) == "" })
 	if owner(vif(1, 1)) != "vmA/wlan1" {
 		t.Fatal("vmA/wlan1 lost its own address")
+	}
+}
+
+// TestAddressCollision: two guests whose radios have the same addresses
+// (mac80211_hwsim's defaults, alike in every guest) — the second guest's
+// radio is refused and counted, the first keeps working; with addresses
+// derived from the guest names (vmedium agent --radios) both join.
+func TestAddressCollision(t *testing.T) {
+	m := medium.New(medium.Options{Seed: 1})
+	b, addr := startBridge(t, m)
+	same := radio(0, 0, "wlan0")
+	a := newGuest(t, addr, "vmA", same)
+	a.start(t)
+	waitFor(t, "vmA/wlan0", func() bool { return names(m) == "vmA/wlan0=guest" })
+	c := newGuest(t, addr, "vmB", same)
+	c.start(t)
+	waitFor(t, "the clash counted", func() bool { return b.Counters().RadioErrors == 1 })
+	if names(m) != "vmA/wlan0=guest" {
+		t.Fatalf("radios after the clash: %s", names(m))
+	}
+	if got := b.addrOwner(frames.MAC(vif(0, 0))); got != "vmA/wlan0" {
+		t.Fatalf("owner of the clashing address: %q", got)
+	}
+	c.stop()
+
+	derived := func(guest string) wire.Radio {
+		a, err := radioaddr.For(guest, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wire.Radio{HWAddr: wire.HWAddr(a), Ifname: "wlan0", Freq: 2412, Channels: 1, Addrs: []wire.HWAddr{wire.HWAddr(a)}}
+	}
+	d := newGuest(t, addr, "vmC", derived("vmC"))
+	d.start(t)
+	e := newGuest(t, addr, "vmD", derived("vmD"))
+	e.start(t)
+	want := "vmA/wlan0=guest vmC/wlan0=guest vmD/wlan0=guest"
+	waitFor(t, want, func() bool { return names(m) == want })
+	if b.Counters().RadioErrors != 1 {
+		t.Fatalf("radio errors %d, want still 1", b.Counters().RadioErrors)
 	}
 }

@@ -13,6 +13,12 @@
 // path-loss geometry. Radios the configuration does not list hear nothing
 // and are heard by nobody, as with wmediumd, which drops their frames.
 //
+// What wmediumd decides per frame rather than per pair (a -x table's PER
+// at each attempt's rate, fading, its interference estimate, the dynamic
+// mode's SPECPROB tables) the Model decides as the medium's FrameJudge
+// (judge.go, interference.go); without those features the medium never
+// asks it per frame.
+//
 // The wserver*.go files are the runtime socket of the mininet-wifi fork
 // (`wmediumd -s`, /var/run/wmediumd.sock): its binary messages, decoded and
 // encoded without allocation surprises, and a server that applies them to

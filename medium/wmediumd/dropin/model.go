@@ -4,6 +4,8 @@ package dropin
 
 import (
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/vmedium/vmedium/frames"
 	"github.com/vmedium/vmedium/medium"
@@ -42,23 +44,95 @@ type Model struct {
 	mu  sync.Mutex
 	cfg *wmediumd.Config
 	per *wmediumd.PERTable // -x, nil: no SNR-dependent loss
+	// dynamic: the fork's dynamic mode (-d): stations come over the
+	// socket, their pairs dead until SPECPROB (or ERRPROB) sets them.
+	dynamic bool
+	// spec holds the pairs' SPECPROB tables (n×n, nil entries: none).
+	spec []*[SpecProbEntries]float64
+	// clock drives the interference windows (tests set it).
+	clock func() time.Duration
+	// js is what the per-frame judge reads, republished on every change
+	// that concerns it.
+	js atomic.Pointer[judgeState]
+}
+
+// judgeState is the per-frame judge's immutable view of the model (the
+// interference accounts inside it are atomics).
+type judgeState struct {
+	judging bool
+	per     *wmediumd.PERTable
+	fading  float64
+	noise   float64
+	n       int
+	spec    []*[SpecProbEntries]float64
+	intf    *interference
+}
+
+// publishLocked republishes the judge's view after a change.
+func (m *Model) publishLocked() {
+	c := m.cfg
+	st := &judgeState{per: m.per, fading: float64(c.FadingCoefficient), noise: c.Noise, n: c.N()}
+	if m.spec != nil {
+		st.spec = append([]*[SpecProbEntries]float64(nil), m.spec...)
+	}
+	if c.Interference {
+		if old := m.js.Load(); old != nil && old.intf != nil && len(old.intf.durUs) == c.N() {
+			st.intf = old.intf
+		} else {
+			st.intf = newInterference(c.N(), m.clock)
+		}
+	}
+	st.judging = st.per != nil || st.fading > 0 || st.intf != nil || m.dynamic
+	m.js.Store(st)
 }
 
 // SetPERTable makes the SNR and path_loss models lossy by a -x table: each
-// attempt of a pair is lost with the table's probability at the pair's
-// SNR for the lowest legacy rate (index 0). vmedium's link model has one
-// loss per pair, not per rate; per-rate PER is the air model's (errors:
-// per).
+// attempt is lost with the table's probability at the frame's SNR for the
+// rate of that attempt (the chain stage's).
 func (m *Model) SetPERTable(t *wmediumd.PERTable) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.per = t
+	m.publishLocked()
 }
 
 // NewModel serves cfg; the Model owns it from now on.
-func NewModel(cfg *wmediumd.Config) *Model { return &Model{cfg: cfg} }
+func NewModel(cfg *wmediumd.Config) *Model {
+	m := &Model{cfg: cfg}
+	m.publishLocked()
+	return m
+}
 
-var _ medium.PairModel = (*Model)(nil)
+// NewDynamicModel serves the fork's dynamic mode (-d) on cfg, a prob
+// config (usually without stations): stations come with ADD over the
+// socket; every pair of a new station loses every frame until
+// SPECPROB_UPDATE (a loss per size class and rate) or ERRPROB_UPDATE sets
+// it.
+func NewDynamicModel(cfg *wmediumd.Config) *Model {
+	if cfg.LossProb == nil {
+		cfg.LossProb = make([]float64, cfg.N()*cfg.N())
+	}
+	m := &Model{cfg: cfg, dynamic: true, spec: make([]*[SpecProbEntries]float64, cfg.N()*cfg.N())}
+	m.publishLocked()
+	return m
+}
+
+// SetClock replaces the monotonic clock of the interference windows
+// (tests); call it before serving.
+func (m *Model) SetClock(now func() time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clock = now
+	m.js.Store(&judgeState{}) // no interference accounts to carry over
+	m.publishLocked()
+}
+
+// Judging reports whether frames need per-frame decisions
+// (medium.FrameJudge): a -x table, fading, interference or the dynamic
+// mode. Without them the medium never asks.
+func (m *Model) Judging() bool { return m.js.Load().judging }
+
+var _ medium.FrameJudge = (*Model)(nil)
 
 // station returns the station index of a radio: its own address, else the
 // lowest index among its extra addresses.
@@ -77,6 +151,8 @@ func (m *Model) station(e medium.PairEnd) (int, bool) {
 
 // Pair decides tx→rx: unlisted radios and different media hear nothing;
 // SNR ≤ 0 is never delivered; the prob model's loss is one draw per frame.
+// With a -x table, fading, interference or the dynamic mode the pair is
+// Judged: the judge (judge.go) decides each of its frames.
 func (m *Model) Pair(tx, rx medium.PairEnd) (medium.PairLink, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -88,11 +164,11 @@ func (m *Model) Pair(tx, rx medium.PairEnd) (medium.PairLink, bool) {
 	}
 	l := c.Link(i, j)
 	pl := medium.PairLink{SignalDBm: l.SNR + c.Noise, Unheard: l.SNR <= 0 || !l.SameMedium}
-	switch {
-	case l.HasLossProb:
+	if l.HasLossProb {
 		pl.Loss, pl.FrameLoss = l.LossProb, true
-	case m.per != nil:
-		pl.Loss = m.per.ErrorProbSNR(l.SNR, 0)
+	}
+	if m.js.Load().judging && l.SameMedium {
+		pl.Judged, pl.From, pl.To = true, uint16(i), uint16(j)
 	}
 	return pl, true
 }
@@ -146,6 +222,35 @@ func (m *Model) SetLossProb(from, to frames.MAC, p float64) Result {
 		return NotFound
 	}
 	m.cfg.LossProb[i*m.cfg.N()+j] = p
+	if m.spec != nil && m.spec[i*m.cfg.N()+j] != nil {
+		m.spec[i*m.cfg.N()+j] = nil // the last update wins
+		m.publishLocked()
+	}
+	return Success
+}
+
+// SetSpecProb gives from→to a loss per frame size class and rate
+// (SPECPROB_UPDATE): probs[size·12 + rate]. Only the dynamic mode keeps
+// such tables.
+func (m *Model) SetSpecProb(from, to frames.MAC, probs *[SpecProbEntries]float64) Result {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.spec == nil {
+		return WrongMode
+	}
+	for _, p := range probs {
+		if !(p >= 0 && p <= 1) {
+			return invalidRequest
+		}
+	}
+	i, ok1 := m.index(from)
+	j, ok2 := m.index(to)
+	if !ok1 || !ok2 {
+		return NotFound
+	}
+	t := *probs
+	m.spec[i*m.cfg.N()+j] = &t
+	m.publishLocked()
 	return Success
 }
 
@@ -249,9 +354,17 @@ func (m *Model) Add(a frames.MAC) (int, Result) {
 		c.PathLoss.Stations = append(c.PathLoss.Stations, wmediumd.Station{TxPower: wmediumd.DefaultSNR, Height: 1})
 	}
 	m.reshape(keep, n+1)
+	if m.dynamic {
+		// The fork's dynamic mode: a new station's pairs lose every
+		// frame until an update sets them.
+		for k := range n + 1 {
+			c.LossProb[k*(n+1)+n], c.LossProb[n*(n+1)+k] = 1, 1
+		}
+	}
 	if c.PathLoss != nil {
 		c.PathLoss.Recompute(c.SNR, wmediumd.DefaultFreqHz)
 	}
+	m.publishLocked()
 	return n, Success
 }
 
@@ -293,6 +406,7 @@ func (m *Model) del(i int) {
 		c.PathLoss.Stations = append(c.PathLoss.Stations[:i:i], c.PathLoss.Stations[i+1:]...)
 	}
 	m.reshape(keep, n-1)
+	m.publishLocked()
 }
 
 // reshape rebuilds the n×n matrices for size: entry (a, b) of the new
@@ -308,6 +422,10 @@ func (m *Model) reshape(keep []int, size int) {
 	if c.LossProb != nil {
 		loss = make([]float64, size*size)
 	}
+	var spec []*[SpecProbEntries]float64
+	if m.spec != nil {
+		spec = make([]*[SpecProbEntries]float64, size*size)
+	}
 	for a := range size {
 		for b := range size {
 			v, p := float64(wmediumd.DefaultSNR), 0.0
@@ -315,6 +433,9 @@ func (m *Model) reshape(keep []int, size int) {
 				v = c.SNR[keep[a]*oldN+keep[b]]
 				if loss != nil {
 					p = c.LossProb[keep[a]*oldN+keep[b]]
+				}
+				if spec != nil {
+					spec[a*size+b] = m.spec[keep[a]*oldN+keep[b]]
 				}
 			}
 			snr[a*size+b] = v
@@ -324,6 +445,9 @@ func (m *Model) reshape(keep []int, size int) {
 		}
 	}
 	c.SNR, c.LossProb = snr, loss
+	if spec != nil {
+		m.spec = spec
+	}
 }
 
 func finite(f float64) bool { return f == f && f > -1e300 && f < 1e300 }

@@ -259,23 +259,3 @@ func TestAddAndDeleteStations(t *testing.T) {
 		t.Errorf("SetLossProb after reshaping: %v %v", res, parsed.LossProb)
 	}
 }
-
-func TestPERTableMakesLowSNRLossy(t *testing.T) {
-	cfg, err := wmediumd.Parse("x", []byte(ids(3)+` links = ((0, 1, 2), (0, 2, 40)); };`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := wmediumd.ParsePERTable("t", []byte("-90 0.5 1 1 1 1 1 1 1 1 1 1 1\n-89 0.1 1 1 1 1 1 1 1 1 1 1 1\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewModel(cfg)
-	m.SetPERTable(tbl)
-	end := func(i byte) medium.PairEnd { return medium.PairEnd{Addr: addr(i)} }
-	if l, _ := m.Pair(end(0), end(1)); l.Loss != 0.1 || l.FrameLoss { // SNR 2 → −89 dBm
-		t.Errorf("SNR 2: %+v, want per-attempt loss 0.1", l)
-	}
-	if l, _ := m.Pair(end(0), end(2)); l.Loss != 0 {
-		t.Errorf("SNR 40 (above the table): %+v, want no loss", l)
-	}
-}

@@ -115,7 +115,10 @@ type Request struct {
 	Int      int32      // SNR, id, tx power, gain, height, medium id
 	Prob     float64    // ERRPROB
 	X, Y, Z  float64    // POS (Z also GAUSSIAN_RANDOM's value)
-	raw      []byte     // the request's bytes, for the echo
+	// Spec is a SPECPROB table to encode (size class·12 + rate); nil
+	// encodes Prob in every entry. Decoding leaves it nil (SpecProbs).
+	Spec *[SpecProbEntries]float64
+	raw  []byte // the request's bytes, for the echo
 }
 
 // RequestLen returns the length of a request starting with type byte t,
@@ -173,11 +176,30 @@ func DecodeRequest(b []byte) (req Request, n int, err error) {
 	return req, n, nil
 }
 
+// SpecProbs returns the table of a SPECPROB_UPDATE request: the decoded
+// one, else Spec, else Prob in every entry.
+func (r *Request) SpecProbs() *[SpecProbEntries]float64 {
+	if r.Spec != nil {
+		return r.Spec
+	}
+	var t [SpecProbEntries]float64
+	for k := range t {
+		t[k] = r.SpecProb(k)
+	}
+	return &t
+}
+
 // SpecProb returns entry k (size index·12 + rate index) of a
 // SPECPROB_UPDATE request.
 func (r *Request) SpecProb(k int) float64 {
 	if r.Type != MsgSpecProbUpdate || k < 0 || k >= SpecProbEntries {
 		return 0
+	}
+	if r.Spec != nil {
+		return r.Spec[k]
+	}
+	if len(r.raw) < 1+bodyLen[MsgSpecProbUpdate] {
+		return r.Prob
 	}
 	return decodeProb(binary.BigEndian.Uint32(r.raw[13+4*k:]))
 }
@@ -251,8 +273,12 @@ func AppendRequest(dst []byte, req *Request) []byte {
 		}
 	case MsgSpecProbUpdate:
 		dst = append(append(dst, req.From[:]...), req.To[:]...)
-		for range SpecProbEntries {
-			dst = be.AppendUint32(dst, EncodeProb(req.Prob))
+		for k := range SpecProbEntries {
+			p := req.Prob
+			if req.Spec != nil {
+				p = req.Spec[k]
+			}
+			dst = be.AppendUint32(dst, EncodeProb(p))
 		}
 	case MsgDelByID:
 		dst = be.AppendUint32(dst, uint32(req.Int))

@@ -47,10 +47,7 @@ func (s *Server) Apply(req *Request) (Result, int32) {
 	case MsgErrProbUpdate:
 		res = m.SetLossProb(req.From, req.To, req.Prob)
 	case MsgSpecProbUpdate:
-		// vmedium has no per-size/per-rate loss: the largest size class
-		// at the lowest rate (the frames that decide a link) stands for
-		// the pair.
-		res = m.SetLossProb(req.From, req.To, req.SpecProb(11*12))
+		res = m.SetSpecProb(req.From, req.To, req.SpecProbs())
 	case MsgPosUpdate:
 		res = m.SetPosition(req.From, req.X, req.Y, req.Z)
 	case MsgTxPowerUpdate:

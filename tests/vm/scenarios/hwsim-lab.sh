@@ -5,7 +5,10 @@
 # ns0..ns2, renamed vw0..vw2, hostapd WPA2-PSK in ns0, wpa_supplicant in
 # ns1/ns2) and `vmctl` drives it; the scenario checks association, pings,
 # link signal, deny rules and loss with truthful retries, and the hwsim
-# backend's Prometheus counters.
+# backend's Prometheus counters. The lab is the default one except that
+# vw0 serves DHCP and vw2 takes `address: dhcp`: vw2 gets its lease
+# through its wpa_supplicant-associated interface (10.0.0.3, the first of
+# the range, so the rest of the scenario addresses it as before).
 # vm-timeout: 360
 . /vm/lib.sh
 
@@ -16,8 +19,16 @@ ctl() { vmctl --socket "$SOCK" "$@"; }
 txsum() { ctl --json radios | awk -F': ' '/"tx_frames"/ { gsub(/,/, "", $2); s += $2 } END { print s + 0 }'; }
 metric() { wget -qO- "http://$METRICS/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
 
+cat >"$VM_WORK/lab.yaml" <<'EOF'
+passphrase: vmedium-lab
+radios:
+  - {name: vw0, role: ap,  netns: ns0, ssid: vmedium, channel: 6, address: 10.0.0.1/24,
+     dhcp: {range: 10.0.0.3-10.0.0.9, lease: 10m}}
+  - {name: vw1, role: sta, netns: ns1, ssid: vmedium, channel: 6, address: 10.0.0.2/24}
+  - {name: vw2, role: sta, netns: ns2, ssid: vmedium, channel: 6, address: dhcp}
+EOF
 modprobe mac80211_hwsim radios=0 || fail "modprobe mac80211_hwsim radios=0"
-vmedium run --backend hwsim --socket "$SOCK" --state-dir "$STATE" --metrics-addr "$METRICS" \
+vmedium run --backend hwsim --config "$VM_WORK/lab.yaml" --socket "$SOCK" --state-dir "$STATE" --metrics-addr "$METRICS" \
 	>"$VM_WORK/vmedium.out" 2>"$VM_WORK/vmedium.log" &
 VM_PID=$!
 wait_for 90 grep -q '^vmedium is running' "$VM_WORK/vmedium.out"
@@ -32,6 +43,22 @@ wait_for 30 _completed ns2 vw2
 assert_contains "$(wpa ns1 vw1)" "pairwise_cipher=CCMP" "vw1 status"
 assert_contains "$(wpa ns2 vw2)" "key_mgmt=WPA2-PSK" "vw2 status"
 log "both stations associated (WPA2-PSK, CCMP) through vmedium"
+
+# 1b. vw2's address by DHCP through its wpa_supplicant-associated interface
+lease="$(sed -n 's/.*vw2: \(10\.0\.0\.[0-9]*\/24\) by DHCP from 10\.0\.0\.1 .* after \(.*\)$/\1 \2/p' "$VM_WORK/vmedium.log")"
+[ -n "$lease" ] || fail "no DHCP lease line for vw2 in vmedium's log"
+assert_eq "${lease%% *}" 10.0.0.3/24 "vw2's DHCP address"
+log "vw2: DHCP lease ${lease%% *} after ${lease#* } (from association)"
+in_ns ns2 ip -4 addr show dev vw2
+in_ns ns2 ip -4 addr show dev vw2 | grep -q 'valid_lft [0-9]*sec' || fail "vw2's address has not the lease's lifetime"
+assert_contains "$(in_ns ns2 ip -4 addr show dev vw2)" "inet 10.0.0.3/24" "vw2's address"
+assert_contains "$(in_ns ns2 ip route show default)" "default via 10.0.0.1 dev vw2" "vw2's default route from the lease"
+leases="$(ctl leases)"
+echo "$leases"
+VW2_MAC="$(in_ns ns2 cat /sys/class/net/vw2/address)"
+assert_contains "$(echo "$leases" | tr -s ' ')" "$VW2_MAC vw2 10.0.0.3 " "vmctl leases row of vw2"
+assert_contains "$(echo "$leases" | tr -s ' ')" " bound vw0 vw2" "vmctl leases state of vw2"
+assert_contains "$(ctl --json leases)" '"ip": "10.0.0.3"' "vmctl --json leases"
 dmesg | grep -q 'switching to perfect channel medium' && fail "hwsim fell back to its own medium"
 assert_contains "$(ctl status)" "hwsim: live, 3 radios" "vmctl status"
 tx0="$(txsum)"
@@ -78,6 +105,8 @@ row() { echo "$radios" | tr -s ' ' | awk -v n="$1" '$1 == n'; }
 assert_contains "$(row vw0)" " 2437 MHz ap enabled vmedium $AP_MAC " "vmctl radios vw0 row"
 assert_contains "$(row vw1)" " 2437 MHz sta associated vmedium $AP_MAC -67 dBm " "vmctl radios vw1 row"
 assert_contains "$(row vw2)" " 2437 MHz sta associated vmedium $AP_MAC " "vmctl radios vw2 row"
+assert_contains "$(row vw2)" " 10.0.0.3/24 dhcp " "vmctl radios vw2 address source"
+assert_contains "$(row vw1)" " 10.0.0.2/24 static " "vmctl radios vw1 address source"
 nsta="$(ctl --json radios | awk '/"name": "/ { cur = $2 } cur ~ /"vw0"/ && /"stations": \[/ { in_st = 1; next } in_st && /\]/ { in_st = 0 } in_st && /:/ { n++ } END { print n + 0 }')"
 assert_eq "$nsta" 2 "stations of vw0 in vmctl --json radios"
 log "vmctl radios: vw0 ap with 2 stations, vw1/vw2 associated to $AP_MAC"

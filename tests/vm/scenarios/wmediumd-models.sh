@@ -12,6 +12,11 @@
 #   after the radios (and after wmediumd) were created, whose addresses are
 #   the config's ids: the ends reach each other only through the middle
 #   (`iw mpath dump` next hop)
+#   a -x table that loses every attempt above 1 Mb/s, with fading and
+#   enable_interference on: the kernel's rate control hands its chain over,
+#   each attempt is judged at its own rate, and `iw` shows wlan1 receiving
+#   wlan0's frames at 1 Mb/s (one PER for every attempt would let them
+#   arrive at 54 Mb/s)
 # vm-timeout: 300
 . /vm/lib.sh
 
@@ -125,6 +130,39 @@ wait "$PING" 2>/dev/null
 vmctl links | grep -E "^wlan0 +wlan1 " || true
 stop_wmd
 vm_export_file "$VM_WORK/wmd.pcapng"
+
+# -x per attempt rate, fading and interference on (the per-frame judge)
+cat >"$VM_WORK/judged.cfg" <<CFG
+ifaces : { ids = ["$A0", "$A1", "$A2"]; enable_interference = true; links = ( (0, 1, 20) ); };
+model : { type = "snr"; fading_coefficient = 1; };
+CFG
+# SNR 20 (−71 dBm) ± fading: rows −80..−60, only 1 Mb/s (column 0) gets through
+: >"$VM_WORK/per_table_testax"
+s=-80
+while [ "$s" -le -60 ]; do
+	echo "$s 0 1 1 1 1 1 1 1 1 1 1 1" >>"$VM_WORK/per_table_testax"
+	s=$((s + 1))
+done
+start_wmd judged "$VM_WORK/judged.cfg" -x "$VM_WORK/per_table_test"
+grep -q "Input packet error rate file: $VM_WORK/per_table_testax" "$VM_WORK/wmd-judged.out" || fail "-x FILE+ax not read"
+# wlan1 reports the rate each frame arrived at: the stage that got it
+# through, always 1 Mb/s here (minstrel still tries faster rates first,
+# so wlan0's tx bitrate flickers; with one PER for every attempt the
+# frames would arrive at 54 Mb/s)
+rxrate() { in_ns ns1 iw dev wlan1 station get "$A0" | sed -n 's/^[[:space:]]*rx bitrate:[[:space:]]*\([0-9.]*\).*/\1/p' | head -1; }
+in_ns ns0 ping -q -c 300 -i 0.02 10.0.0.2 >/dev/null 2>&1 &
+PING=$!
+sleep 2
+for k in 1 2 3 4 5; do
+	sleep 1
+	assert_eq "$(rxrate)" 1.0 "wlan1's rx bitrate from wlan0 (reading $k)"
+done
+kill "$PING" 2>/dev/null
+wait "$PING" 2>/dev/null
+log "-x per attempt rate: wlan1 receives wlan0 at $(rxrate) MBit/s"
+vm_metric wmd_x_table_rx_bitrate "$(rxrate)" Mbit/s
+ping_ok ns0 10.0.0.2 5
+stop_wmd
 
 # mesh in a line on interfaces added later
 for i in 0 1 2; do
