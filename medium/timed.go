@@ -29,7 +29,11 @@ type timedAir struct {
 	clock  contention.Clock
 	radios []*Radio    // by slot, as compiled
 	sig    [][]float64 // [tx slot][rx slot] dBm
-	model  *air.Model
+	// loss is the explicit per-link loss, [tx slot][rx slot] (nil when
+	// no link has any).
+	loss  [][]contention.LinkLoss
+	model *air.Model
+	noPER bool // errors flat
 
 	mu      sync.Mutex
 	stopped bool
@@ -73,6 +77,18 @@ type pendingTx struct {
 	lost bool
 }
 
+// pendingPool recycles pendingTx records with their frame buffers: a
+// timed frame costs no allocation of its own once the pool is warm.
+var pendingPool = sync.Pool{New: func() any { return new(pendingTx) }}
+
+// release returns p to the pool once its Done has been called; nothing
+// may use it afterwards (ports copy or send what Deliver gives them).
+func (p *pendingTx) release() {
+	buf := p.frame[:0]
+	*p = pendingTx{frame: buf}
+	pendingPool.Put(p)
+}
+
 // timedLocked returns the schedulers for snapshot s: the running ones when
 // the radios and signals are unchanged, else a new set (the old one is
 // stopped, its queued frames reported failed).
@@ -86,7 +102,9 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 			}
 		}
 	}
-	if old := m.timed; old != nil && old.model == a.model && sameRadios(old.radios, s.radios) && sameSignals(old.sig, sig) {
+	loss := lossMatrix(s)
+	if old := m.timed; old != nil && old.model == a.model && old.noPER == !a.per && sameRadios(old.radios, s.radios) &&
+		sameSignals(old.sig, sig) && slices.EqualFunc(old.loss, loss, slices.Equal) {
 		return old
 	}
 	var queued []*pendingTx
@@ -97,10 +115,35 @@ func (m *Medium) timedLocked(s *snapshot, a *airSnap) *timedAir {
 	if clock == nil {
 		clock = contention.NewWallClock()
 	}
-	m.timed = &timedAir{m: m, clock: clock, radios: s.radios, sig: sig, model: a.model, domains: map[uint32]*timedDomain{}}
+	m.timed = &timedAir{m: m, clock: clock, radios: s.radios, sig: sig, loss: loss, model: a.model, noPER: !a.per,
+		domains: map[uint32]*timedDomain{}}
 	// Frames still waiting for the air go on under the new signals.
 	m.timed.resubmit(queued)
 	return m.timed
+}
+
+// lossMatrix is the snapshot's explicit loss per ordered pair of slots;
+// nil when no link has any (the common case: no draw at all).
+func lossMatrix(s *snapshot) [][]contention.LinkLoss {
+	var out [][]contention.LinkLoss
+	for i := 0; i < s.n; i++ {
+		for j := 0; j < s.n; j++ {
+			l := s.link(i, j)
+			// A link losing whole frames (the wmediumd prob model) is
+			// drawn once per frame at Transmit (pendingTx.lost).
+			if i == j || l.loss <= 0 || l.frameLoss {
+				continue
+			}
+			if out == nil {
+				out = make([][]contention.LinkLoss, s.n)
+				for k := range out {
+					out[k] = make([]contention.LinkLoss, s.n)
+				}
+			}
+			out[i][j] = contention.LinkLoss{P: l.loss}
+		}
+	}
+	return out
 }
 
 func sameRadios(a, b []*Radio) bool {
@@ -182,6 +225,7 @@ func (m *Medium) failPending(p *pendingTx) {
 	if p.done != nil {
 		p.done(p.res)
 	}
+	p.release()
 }
 
 // resubmit hands frames drained from replaced schedulers to ta: those
@@ -258,6 +302,16 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 			}
 		}
 	}
+	var loss [][]contention.LinkLoss
+	if ta.loss != nil {
+		loss = make([][]contention.LinkLoss, len(td.members))
+		for i, a := range td.members {
+			loss[i] = make([]contention.LinkLoss, len(td.members))
+			for j, b := range td.members {
+				loss[i][j] = ta.loss[a.slot][b.slot]
+			}
+		}
+	}
 	// Carrier sense reaches as far as reception does: a station that can
 	// receive a frame (signal at or above the medium's sensitivity) has
 	// detected its preamble and defers to it. With the plain −82 dBm
@@ -265,12 +319,15 @@ func (ta *timedAir) domain(freq uint32) *timedDomain {
 	// exchange frames while deaf to each other's transmissions, and every
 	// such link would collapse under its own ACKs.
 	d, err := contention.New(contention.Config{Model: ta.model, Timing: air.DefaultTiming(freq), SignalDBm: sig,
-		CCADBm: min(contention.DefaultCCADBm, ta.m.sens), Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq}, td)
+		CCADBm: min(contention.DefaultCCADBm, ta.m.sens), Seed: ta.m.opts.Seed ^ uint64(freq), FreqMHz: freq,
+		Loss: loss, NoPER: ta.noPER}, td)
 	if err != nil {
 		return nil
 	}
 	td.d = d
-	td.r = contention.NewRunner(d, ta.clock, contention.DefaultRunnerOptions())
+	opts := contention.DefaultRunnerOptions()
+	opts.SpinOnDemand = true // only for MACs blocked in Transmit
+	td.r = contention.NewRunner(d, ta.clock, opts)
 	if _, sim := ta.clock.(*contention.SimClock); sim {
 		td.r = contention.NewRunner(d, ta.clock, contention.RunnerOptions{})
 	}
@@ -353,7 +410,8 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		}
 		dst = td.index[dst]
 	}
-	p := &pendingTx{tx: tx, sa: sa, frame: append([]byte(nil), frame...), info: info, obs: obs, chain: *c,
+	p := pendingPool.Get().(*pendingTx)
+	*p = pendingTx{tx: tx, sa: sa, frame: append(p.frame[:0], frame...), info: info, obs: obs, chain: *c,
 		noAck: noAck, done: opt.Done, res: res, rc: rc, dst: dstRadio, ac: acOf(f)}
 	if dstRadio != nil {
 		if l := s.link(tx.slot, dstRadio.slot); l.frameLoss && l.loss > 0 {
@@ -380,6 +438,7 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 		tx.c.drops[DropQueueFull].Add(1)
 		o.Attempts[0], o.DeliveredStage = 1, -1
 		m.finishAir(&res, &o, tx, noAck)
+		p.release()
 		return res
 	}
 	td.next++
@@ -387,6 +446,10 @@ func (m *Medium) transmitTimed(s *snapshot, a *airSnap, tx *Radio, f frames.Fram
 	td.pend[tag] = p
 	td.inflight[src]++
 	td.mu.Unlock()
+	if wait != nil {
+		td.r.AddWaiter(1)
+		defer td.r.AddWaiter(-1)
+	}
 	td.r.Submit(contention.Job{Src: src, Dst: dst, Len: len(frame) + 4, Chain: *c, AC: p.ac,
 		NoAck: noAck, Tag: tag})
 	if wait != nil {
@@ -475,7 +538,12 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 		td.members[j.Dst].c.drops[DropLoss].Add(1)
 	} else if res.Delivered == 0 && j.Dst >= 0 {
 		oc.Acked = false
-		td.members[j.Dst].c.drops[DropPER].Add(1)
+		d := td.members[j.Dst]
+		if ta := td.ta; ta.loss != nil && ta.loss[p.tx.slot][d.slot].P > 0 {
+			d.c.drops[DropLoss].Add(1) // the explicit loss took part
+		} else {
+			d.c.drops[DropPER].Add(1)
+		}
 	}
 	if oc.Acked {
 		s := m.snap.Load()
@@ -490,6 +558,7 @@ func (td *timedDomain) Done(j *contention.Job, o *air.Outcome, at time.Duration)
 	if p.done != nil {
 		p.done(res)
 	}
+	p.release()
 }
 
 // Close stops the medium's background work: the airtime schedulers and

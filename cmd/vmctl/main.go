@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vmedium/vmedium/medium"
+	"github.com/vmedium/vmedium/medium/air"
 	"github.com/vmedium/vmedium/medium/control"
 )
 
@@ -179,12 +180,28 @@ func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		if strings.HasPrefix(err.Error(), "flag provided but not defined") {
+			return usagef("%v (accepted: %s)", err, flagNames(fs))
+		}
 		return usagef("%v", err)
 	}
 	if fs.NArg() > maxArgs {
 		return usagef("unexpected argument %q", fs.Arg(maxArgs))
 	}
 	return nil
+}
+
+// flagNames lists a verb's flags for an error: --a, --b, ….
+func flagNames(fs *flag.FlagSet) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			names = append(names, "-"+f.Name)
+		} else {
+			names = append(names, "--"+f.Name)
+		}
+	})
+	return strings.Join(names, ", ")
 }
 
 func (a *app) printJSON(v any) error {
@@ -571,7 +588,18 @@ func (a *app) air(ctx context.Context, args []string) error {
 		changed = true
 		return &v
 	}
-	fs.Visit(func(f *flag.Flag) { changed = true })
+	// A flag given an empty value (--errors "") would silently change
+	// nothing: refuse it, naming what it accepts.
+	var empty error
+	fs.Visit(func(f *flag.Flag) {
+		changed = true
+		if f.Value.String() == "" && empty == nil {
+			empty = &medium.InvalidValueError{What: "--" + f.Name, Value: `""`, Accepted: airFlagAccepts(f.Name)}
+		}
+	})
+	if empty != nil {
+		return empty
+	}
 	req.Errors, req.Airtime, req.Propagation, req.Fading = set(*errs), set(*airtime), set(*prop), set(*fading)
 	if req.Errors != nil && !slices.Contains(medium.ErrorModels, *req.Errors) {
 		return &medium.InvalidValueError{What: "--errors", Value: strconv.Quote(*req.Errors), Accepted: strings.Join(medium.ErrorModels, ", ")}
@@ -625,6 +653,25 @@ func (a *app) air(ctx context.Context, args []string) error {
 	}
 	printAir(a.stdout, cfg)
 	return nil
+}
+
+// airFlagAccepts is what a `vmctl air` flag accepts, for errors.
+func airFlagAccepts(name string) string {
+	switch name {
+	case "errors":
+		return strings.Join(medium.ErrorModels, ", ")
+	case "airtime":
+		return strings.Join(medium.AirtimeModels, ", ")
+	case "propagation":
+		return strings.Join(air.Models, ", ")
+	case "fading":
+		return strings.Join(medium.FadingModels, ", ")
+	case "noise-floor":
+		return "a level in dBm from -130 to -30, or default"
+	case "fading-sigma":
+		return "a standard deviation in dB from 0 to 30"
+	}
+	return "a number"
 }
 
 // printAir shows the air model, one setting a line.

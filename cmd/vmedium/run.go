@@ -201,13 +201,20 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := serveLab(ctx, f, log, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vmedium run: %v\n", err)
 		var ce *lab.ConfigError
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) || errors.As(err, new(*badConfigError)) {
 			return 2 // bad input: nothing was built
 		}
 		return 1
 	}
 	return 0
 }
+
+// badConfigError is a lab config refused before anything was built: bad
+// input, exit 2 (as a bad flag).
+type badConfigError struct{ err error }
+
+func (e *badConfigError) Error() string { return e.err.Error() }
+func (e *badConfigError) Unwrap() error { return e.err }
 
 // serveLab is `vmedium run`: refuse a clash with a running instance before
 // anything is built, put the rules (the config's merged with the saved
@@ -228,7 +235,7 @@ func serveLab(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if !f.attach && !f.noLab {
 		var err error
 		if cfg, err = loadLabConfig(f.config); err != nil {
-			return err
+			return &badConfigError{err}
 		}
 		if err := lab.CheckHost(cfg); err != nil {
 			return err

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -93,6 +94,37 @@ func TestRunWithBadConfigFails(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/s.sock"); !os.IsNotExist(err) {
 		t.Fatal("socket created although the config was refused")
+	}
+}
+
+// Bad air and mobility settings in the lab config: exit 2, the bad value
+// and the accepted ones named, nothing started.
+func TestRunBadAirConfigExits2(t *testing.T) {
+	const radios = "radios:\n  - {name: vw0, role: ap, netns: ns0, ssid: v, channel: 6, address: 10.0.0.1/24%s}\n"
+	for _, c := range []struct{ air, radio, want string }{
+		{"air: {errors: fancy}\n", "", `invalid errors model "fancy": accepted is flat, per`},
+		{"air: {airtime: sometimes}\n", "", "accepted is off, account, timed"},
+		{"air: {propagation: moon}\n", "", `invalid propagation model "moon": accepted is log-distance, free-space`},
+		{"air: {propagation: {model: log-distance, exponent: -3}}\n", "", "exponent -3: accepted is [1, 8]"},
+		{"air: {noise_floor_dbm: 10}\n", "", "noise_floor_dbm 10: accepted is [-130, -30]"},
+		{"air: {fading: {kind: rayleigh, sigma_db: 3}}\n", "", "sigma_db 3: accepted is 0 with fading rayleigh"},
+		{"air: {bogus: 1}\n", "", `unknown setting "bogus": accepted are errors, airtime`},
+		{"", ", path: [{x: 1, y: 0, z: 0, speed: -1}]", "invalid speed -1: accepted is metres per second"},
+		{"", ", mobility: {model: brownian}", `invalid mobility model "brownian": accepted is random-waypoint`},
+	} {
+		dir := t.TempDir()
+		cfg := dir + "/lab.yaml"
+		if err := os.WriteFile(cfg, []byte(c.air+fmt.Sprintf(radios, c.radio)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var o, e bytes.Buffer
+		code := dispatch([]string{"run", "--config", cfg, "--socket", dir + "/s.sock", "--state-dir", dir, "--metrics-addr", "off"}, &o, &e)
+		if code != 2 || !strings.Contains(e.String(), c.want) {
+			t.Errorf("%q%q: exit %d stderr %q, want 2 and %q", c.air, c.radio, code, e.String(), c.want)
+		}
+		if _, err := os.Stat(dir + "/s.sock"); !os.IsNotExist(err) {
+			t.Fatalf("%q%q: socket created although the config was refused", c.air, c.radio)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@
 package air
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -65,11 +66,21 @@ type Fading struct {
 func (f *Fading) Validate() error {
 	switch f.Kind {
 	case FadingNone, FadingRayleigh:
+		// A sigma here would be ignored: refuse it rather than let
+		// the user believe it applies.
+		if f.SigmaDB != 0 {
+			kind := f.Kind
+			if kind == FadingNone {
+				kind = "none"
+			}
+			return &ParamError{Model: "fading", Param: "sigma_db", Value: fmt.Sprintf("%g", f.SigmaDB),
+				Accepted: "0 with fading " + kind + " (a sigma applies to log-normal only)"}
+		}
 		return nil
 	case FadingLogNormal:
 		return checkRange("fading", "sigma_db", f.SigmaDB, 0, 30)
 	}
-	return &ParamError{Model: "fading", Param: "kind", Value: "\"" + f.Kind + "\"", Accepted: "log-normal, rayleigh"}
+	return &ParamError{Model: "fading", Param: "kind", Value: "\"" + f.Kind + "\"", Accepted: "none, log-normal, rayleigh"}
 }
 
 // Enabled reports whether frames fade at all.

@@ -55,8 +55,11 @@ func (r *AirRequest) Apply(cur medium.AirConfig) (medium.AirConfig, error) {
 			return cur, &medium.InvalidValueError{What: "fading", Value: strconv.Quote(*r.Fading), Accepted: strings.Join(medium.FadingModels, ", ")}
 		}
 		c.Fading.Kind = *r.Fading
-		if c.Fading.Kind == "none" {
+		switch c.Fading.Kind {
+		case "none":
 			c.Fading = air.Fading{}
+		case air.FadingRayleigh:
+			c.Fading.SigmaDB = 0 // a log-normal sigma before does not carry over
 		}
 	}
 	if r.FadingSigmaDB != nil {

@@ -4,6 +4,7 @@ package lab
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,84 @@ type AirConfig struct {
 	Propagation   *PropagationConfig `yaml:"propagation,omitempty"`
 	NoiseFloorDBm *float64           `yaml:"noise_floor_dbm,omitempty"`
 	Fading        *air.Fading        `yaml:"fading,omitempty"`
+}
+
+// airKeys and fadingKeys are the settings an `air:` section and its
+// `fading:` mapping accept.
+var (
+	airKeys    = []string{"errors", "airtime", "propagation", "noise_floor_dbm", "fading"}
+	fadingKeys = []string{"kind", "sigma_db"}
+)
+
+// UnmarshalYAML decodes the section, refusing a setting it does not know
+// with the list of those it does (the decoder's own message names a Go
+// type instead).
+func (a *AirConfig) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "air", airKeys); err != nil {
+		return err
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			bad := func(accepted string) error {
+				return fmt.Errorf("line %d: air.%s: invalid value %s: accepted is %s", v.Line, k.Value, nodeText(v), accepted)
+			}
+			switch k.Value {
+			case "errors":
+				if v.Kind != yaml.ScalarNode {
+					return bad(strings.Join(medium.ErrorModels, ", "))
+				}
+			case "airtime":
+				if v.Kind != yaml.ScalarNode {
+					return bad(strings.Join(medium.AirtimeModels, ", "))
+				}
+			case "noise_floor_dbm":
+				if _, err := strconv.ParseFloat(v.Value, 64); v.Kind != yaml.ScalarNode || err != nil {
+					return bad("a level in dBm from -130 to -30")
+				}
+			case "fading":
+				if v.Kind == yaml.ScalarNode {
+					// `fading: rayleigh` is short for {kind: rayleigh}.
+					n.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column,
+						Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "kind"}, v}}
+					continue
+				}
+				if v.Kind != yaml.MappingNode {
+					return bad(strings.Join(medium.FadingModels, ", ") + ", or {kind: log-normal, sigma_db: DB}")
+				}
+				if err := checkKeys(v, "air.fading", fadingKeys); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	type plain AirConfig
+	return n.Decode((*plain)(a))
+}
+
+// nodeText is a node as the user wrote it, for errors.
+func nodeText(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return strconv.Quote(n.Value)
+	}
+	out, err := yaml.Marshal(n)
+	if err != nil {
+		return "(" + n.Tag + ")"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// checkKeys refuses a mapping key not in keys.
+func checkKeys(n *yaml.Node, what string, keys []string) error {
+	if n.Kind != yaml.MappingNode {
+		return nil // the decoder reports the wrong kind
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(keys, k.Value) {
+			return fmt.Errorf("line %d: %s: unknown setting %q: accepted are %s", k.Line, what, k.Value, strings.Join(keys, ", "))
+		}
+	}
+	return nil
 }
 
 // PropagationConfig is a propagation model and the parameters it sets
@@ -97,7 +176,7 @@ func (a *AirConfig) Medium() (medium.AirConfig, error) {
 	if a.Fading != nil {
 		c.Fading = *a.Fading
 		if c.Fading.Kind == "none" {
-			c.Fading = air.Fading{}
+			c.Fading.Kind = air.FadingNone // a sigma with it is refused below
 		}
 	}
 	c = c.Normalize()

@@ -68,7 +68,18 @@ func TestAirSectionBadValuesNameLineAndAccepted(t *testing.T) {
 		{"air:\n  propagation:\n    model: log-distance\n    exponent: 40\n", "air.propagation: invalid log-distance exponent 40: accepted is [1, 8]"},
 		{"air:\n  noise_floor_dbm: 5\n", "lab.yaml:18: air.noise_floor_dbm"},
 		{"air:\n  fading: {kind: wobble}\n", "lab.yaml:18: air.fading"},
-		{"air:\n  colour: blue\n", "line 18: field colour not found"},
+		{"air:\n  colour: blue\n", `line 18: air: unknown setting "colour": accepted are errors, airtime, propagation, noise_floor_dbm, fading`},
+		{"air:\n  fading: {kind: log-normal, sgima: 3}\n", `air.fading: unknown setting "sgima": accepted are kind, sigma_db`},
+		{"air:\n  fading: {kind: rayleigh, sigma_db: 3}\n", "air.fading: invalid fading sigma_db 3: accepted is 0 with fading rayleigh"},
+		{"air:\n  fading: {kind: none, sigma_db: -3}\n", "air.fading: invalid fading sigma_db -3: accepted is 0 with fading none"},
+		{"air:\n  fading: {kind: log-normal, sigma_db: 31}\n", "air.fading: invalid fading sigma_db 31: accepted is [0, 30]"},
+		{"air:\n  fading: [1]\n", "air.fading: invalid value [1]: accepted is none, log-normal, rayleigh"},
+		{"air:\n  fading: wobbly\n", `invalid fading kind "wobbly": accepted is none, log-normal, rayleigh`},
+		{"air:\n  errors: [per]\n", "air.errors: invalid value [per]: accepted is flat, per"},
+		{"air:\n  airtime: {a: 1}\n", "air.airtime: invalid value {a: 1}: accepted is off, account, timed"},
+		{"air:\n  noise_floor_dbm: loud\n", `air.noise_floor_dbm: invalid value "loud": accepted is a level in dBm`},
+		{"air:\n  propagation: {model: itu-indoor, floors: 1.5}\n", "air.propagation.floors: invalid propagation floors 1.5: accepted is a whole number"},
+		{"air:\n  propagation: {model: log-normal-shadowing, sigma_db: -1}\n", "invalid log-normal-shadowing sigma_db -1: accepted is [0, 20]"},
 	} {
 		_, err := ParseConfig("lab.yaml", []byte(airLab+c.yaml))
 		var ce *ConfigError
@@ -89,5 +100,16 @@ func TestAirSectionBadValuesNameLineAndAccepted(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s → %s: %v, want %q", c.from, c.to, err, c.want)
 		}
+	}
+}
+
+// `fading: KIND` is short for {kind: KIND}.
+func TestAirFadingScalarShorthand(t *testing.T) {
+	cfg, err := ParseConfig("lab.yaml", []byte(airLab+"air:\n  fading: rayleigh\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := ConfigState(cfg).Air; a == nil || a.Fading.Kind != air.FadingRayleigh {
+		t.Fatalf("fading: rayleigh parsed as %+v", a)
 	}
 }

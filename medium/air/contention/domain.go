@@ -67,6 +67,20 @@ type Config struct {
 	Seed       uint64
 	// FreqMHz is the domain's channel, for metrics.
 	FreqMHz uint32
+	// Loss[i][j] is an explicit loss of station i's data at station j on
+	// top of the SINR (a test knob: vmctl link --loss); nil means none.
+	// Only data PPDUs are lost this way, RTS, CTS and ACK are not.
+	Loss [][]LinkLoss
+	// NoPER: a reception nothing overlapped is always decoded (errors
+	// flat: rate and length play no role); overlapping PPDUs are still
+	// judged by their SINR.
+	NoPER bool
+}
+
+// LinkLoss is an explicit loss probability on one ordered pair, drawn
+// per attempt.
+type LinkLoss struct {
+	P float64
 }
 
 type frameKind uint8
@@ -193,6 +207,16 @@ func New(cfg Config, h Handler) (*Domain, error) {
 	for i, row := range cfg.SignalDBm {
 		if len(row) != n {
 			return nil, fmt.Errorf("contention: signal row %d has %d entries, want %d", i, len(row), n)
+		}
+	}
+	if cfg.Loss != nil {
+		if len(cfg.Loss) != n {
+			return nil, fmt.Errorf("contention: %d loss rows, want %d", len(cfg.Loss), n)
+		}
+		for i, row := range cfg.Loss {
+			if len(row) != n {
+				return nil, fmt.Errorf("contention: loss row %d has %d entries, want %d", i, len(row), n)
+			}
 		}
 	}
 	if cfg.Timing.Slot <= 0 || cfg.Timing.SIFS <= 0 {
@@ -607,6 +631,9 @@ func (d *Domain) receives(p *ppdu, rx int) bool {
 	if p.kind != frameData {
 		w = air.Width20
 	}
+	if interf == 0 && d.cfg.NoPER {
+		return true
+	}
 	noise := d.noiseMW[widthIndex(w)]
 	sinr := d.sig[p.src][rx] - 10*math.Log10(noise+interf) + d.cfg.Model.FadeDB(d.rng)
 	k := d.cfg.Model.Table().LogSuccess(p.mode.Curve(), sinr)
@@ -713,7 +740,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 	j, _ := d.stage(i)
 	if j.Dst < 0 {
 		for rx := range d.st {
-			if rx != i && d.receives(p, rx) {
+			if rx != i && d.receives(p, rx) && !d.lost(i, rx) {
 				d.cnt.Delivered.Add(1)
 				d.h.Deliver(j, rx, p.mode, d.sig[i][rx], d.now)
 			}
@@ -724,7 +751,7 @@ func (d *Domain) dataEnd(p *ppdu) {
 		d.finish(i)
 		return
 	}
-	ok := d.receives(p, j.Dst)
+	ok := d.receives(p, j.Dst) && !d.lost(i, j.Dst)
 	if ok && !s.out.Delivered {
 		s.out.Delivered, s.out.DeliveredStage = true, int8(s.stage)
 		d.cnt.Delivered.Add(1)
@@ -739,6 +766,15 @@ func (d *Domain) dataEnd(p *ppdu) {
 	default:
 		d.failAfter(i, t.SIFS+t.Slot+t.RxStartDelay)
 	}
+}
+
+// lost draws the explicit loss of a data PPDU from station i at rx.
+func (d *Domain) lost(i, rx int) bool {
+	if d.cfg.Loss == nil {
+		return false
+	}
+	p := d.cfg.Loss[i][rx].P
+	return p > 0 && (p >= 1 || d.rng.Float64() < p)
 }
 
 // responseStart starts a scheduled PPDU: a CTS or ACK from station i to

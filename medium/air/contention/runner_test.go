@@ -127,3 +127,45 @@ func TestRunnerWallClock(t *testing.T) {
 	t.Logf("%d frames in %v; lateness mean %v max %v p99 ≤ %v", n, el,
 		time.Duration(l.SumNs.Load()/int64(l.Count.Load())), time.Duration(l.MaxNs.Load()), l.Quantile(0.99))
 }
+
+// With SpinOnDemand the runner sleeps through short waits unless a caller
+// waits for an exchange (AddWaiter): then it spins and does not sleep
+// between the events of back-to-back exchanges.
+func TestRunnerSpinOnDemand(t *testing.T) {
+	for _, waiter := range []bool{false, true} {
+		rec := &recorder{doneCh: make(chan struct{}, 256)}
+		d, _ := New(Config{Model: model(t), Timing: air.Timing11a, SignalDBm: matrix(2, -40), Seed: 1}, rec)
+		opts := DefaultRunnerOptions()
+		opts.SpinOnDemand = true
+		r := NewRunner(d, NewWallClock(), opts)
+		var mu sync.Mutex
+		sleeps := 0
+		r.idle = func() { mu.Lock(); sleeps++; mu.Unlock() }
+		if waiter {
+			r.AddWaiter(1)
+		}
+		// Every wait of a 54 Mbit/s exchange is under SpinBelow.
+		const n = 50
+		for range n {
+			r.Submit(Job{Src: 0, Dst: 1, Len: 1500, Chain: chain(air.Legacy(air.Rate54), 4, air.ProtectNone), AC: air.ACLegacy})
+		}
+		r.Start()
+		for range n {
+			select {
+			case <-rec.doneCh:
+			case <-time.After(5 * time.Second):
+				t.Fatal("frames not done")
+			}
+		}
+		r.Stop()
+		mu.Lock()
+		got := sleeps
+		mu.Unlock()
+		switch {
+		case waiter && got > 2:
+			t.Errorf("with a waiter the runner slept %d times during %d exchanges, want it to spin", got, n)
+		case !waiter && got <= 2:
+			t.Errorf("without waiters the runner slept %d times during %d exchanges, want it to sleep between events", got, n)
+		}
+	}
+}
