@@ -42,6 +42,10 @@ func (w withGuests) Backends() []lab.Backend {
 	return append(w.runningLab.Backends(), w.b)
 }
 
+// Inner is the lab the guests join (for what only it can answer, such
+// as its DHCP leases).
+func (w withGuests) Inner() runningLab { return w.runningLab }
+
 // Close says Bye to the guests first (their radios leave), then stops the lab.
 func (w withGuests) Close() error {
 	return errors.Join(w.b.Close(), w.runningLab.Close())

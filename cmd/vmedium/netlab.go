@@ -23,7 +23,16 @@ func labNetSource(running *atomic.Pointer[runningLab]) *control.NetSource {
 		if l == nil {
 			return nil
 		}
-		n, _ := (*l).(netLab)
+		r := *l
+		// A lab serving guests too wraps the lab (withGuests).
+		for {
+			w, ok := r.(interface{ Inner() runningLab })
+			if !ok {
+				break
+			}
+			r = w.Inner()
+		}
+		n, _ := r.(netLab)
 		return n
 	}
 	return &control.NetSource{

@@ -34,9 +34,13 @@ func FormatSummary(backend string, rows []SummaryRow) string {
 	tw.Flush()
 
 	// Commands to try: ping from the first station to another station
-	// (else to its AP), deny that pair, capture.
+	// (else to its AP), deny that pair, capture. Stations in a VM (vmnic:
+	// no namespace here) are left out: the ping could not run from here.
 	var stas, aps []RadioConfig
 	for _, r := range rows {
+		if r.Config.Role == RoleSTA && r.Config.Netns == "" {
+			continue
+		}
 		if r.Config.Role == RoleSTA {
 			stas = append(stas, r.Config)
 		} else {

@@ -14,6 +14,11 @@
 #   `vmctl deny` cuts it (100 % loss), `vmctl deny -c` brings it back; the
 #   host's capture holds its traffic as protected 802.11 data frames of
 #   vw3's address; after stop nothing of the lab is left.
+# A second guest, vm2, joins the same medium the other way in: its
+# mac80211_hwsim radio through `vmedium agent` on a virtio-serial port
+# (the host serves --guests next to the lab); wpa_supplicant on it joins
+# the host's Go AP on its TAP radio with WPA2, and pings the AP and the
+# vmnic guest: a host tap radio and a guest hwsim radio talk.
 # vm-timeout: 300
 set -uo pipefail
 
@@ -37,7 +42,7 @@ radios:
   - {name: vw1, role: sta, netns: ${NS}1, ssid: vmedium, channel: 6, address: 10.0.0.2/24}
   - {name: vw3, kind: vmnic, role: sta, ssid: vmedium, channel: 6, mac: "$NIC_MAC", listen: "unix:$H/vm1.sock"}
 EOF
-"$VM_BIN/vmedium" run --backend tap --config "$H/lab.yaml" --socket "$H/ctl.sock" --state-dir "$H/state" \
+"$VM_BIN/vmedium" run --backend tap --config "$H/lab.yaml" --guests "unix:$H/guests.sock" --socket "$H/ctl.sock" --state-dir "$H/state" \
 	--metrics-addr off >"$VM_OUT/host.out" 2>"$VM_OUT/host.log" &
 HOST_PID=$!
 mwait 60 grep -q '^vmedium is running' "$VM_OUT/host.out"
@@ -47,7 +52,9 @@ grep -q '^vw3 .*vmnic' "$VM_OUT/radios-before.txt" || mfail "vmctl radios does n
 
 mapfile -t nic < <(vm_stream_nic_args "$H/vm1.sock" "$NIC_MAC")
 vm_start vm1 "${nic[@]}"
-vm_ready vm1
+mapfile -t port < <(vm_port_args vmedium "$H/guests.sock")
+vm_start vm2 "${port[@]}"
+vm_ready vm1 vm2
 # vmctl itself in the background (not through ctl: $! must be its PID)
 "$VM_BIN/vmctl" --socket "$H/ctl.sock" capture -o "$VM_OUT/air.pcap" -t 300s >"$VM_OUT/capture.out" 2>&1 &
 CAP=$!
@@ -109,6 +116,25 @@ got="$(ping_from_guest 10.0.0.1 10)"
 [ "$got" = 10 ] || mfail "after deny -c: guest → AP $got/10"
 mlog "vmctl deny -c: restored"
 
+# The other way in: a guest hwsim radio joins the host tap AP.
+vmx vm2 '
+modprobe mac80211_hwsim radios=0 || fail modprobe
+vmedium agent --connect virtio:vmedium --name vm2 --radios 1 >/vm/work/agent.out 2>/vm/work/agent.log &
+wait_for 20 test -e /sys/class/net/wlan0
+ns_add ns1
+phy_to_ns $(phy_of wlan0) ns1
+in_ns ns1 ip addr add 10.0.0.5/24 dev wlan0
+start_wpa ns1 wlan0 vmedium vmedium-lab 2437
+wait_wpa_completed 60 ns1 wlan0
+in_ns ns1 wpa_cli -i wlan0 status | grep -E "^(pairwise_cipher|key_mgmt)="
+ping_ok ns1 10.0.0.1 10
+ping_ok ns1 '"$VM_IP"' 5
+' || mfail "guest hwsim radio (vm2) on the host tap AP"
+ctl radios | tee "$VM_OUT/radios-after.txt" >&2
+grep -q '^vm2/wlan0 .*guest' "$VM_OUT/radios-after.txt" || mfail "vmctl radios does not list vm2/wlan0 as a guest radio"
+ip netns exec ${NS}1 ping -q -n -c 5 -i 0.2 -W 1 10.0.0.5 >&2 || mfail "tap station vw1 → guest hwsim radio"
+mlog "host tap radios and the guest hwsim radio vm2/wlan0 talk (WPA2), ping 0 % loss both ways"
+
 ctl --json radios >"$VM_OUT/radios.json"
 grep -q '"vmnic_connected": 1' "$VM_OUT/radios.json" || mfail "vw3 not shown connected: $(cat "$VM_OUT/radios.json")"
 
@@ -124,6 +150,8 @@ else
 fi
 
 vm_stop vm1
+vmx vm2 'check_dmesg' || mfail "kernel warnings in vm2"
+vm_stop vm2
 kill "$HOST_PID" && wait "$HOST_PID"
 for ns in ${NS}0 ${NS}1; do
 	[ ! -e "/run/netns/$ns" ] || mfail "namespace $ns left after stop"
