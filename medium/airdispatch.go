@@ -242,6 +242,41 @@ func defaultChain(c *air.Chain, opt *TxOptions, freq uint32, noAck bool) {
 	c.Stages[0] = air.Stage{Mode: air.Legacy(air.LegacyRate(r)), Count: uint8(n)}
 }
 
+// airPrelude opens the air and judged paths for a frame tx sends: the
+// observers hear of it, a relayed frame's original source is found, the
+// receivers' RxInfo is started and c holds the rate chain: opt's, or the
+// default one (dflt: the medium's rate control may then pick the rates). Transmit writes the same opening out itself: as a call it is
+// not inlined and cost the plain path 41 → 48 ns per 3-radio broadcast
+// (-cpu 1, measured side by side). On the air and judged paths, which it
+// serves both, the call costs 5–8 ns of 110–200 (BenchmarkDispatchPER,
+// -cpu 1, before and after): one opening instead of two copies.
+func (m *Medium) airPrelude(s *snapshot, tx *Radio, f frames.Frame, frame []byte, opt *TxOptions, c *air.Chain) (obs []Observer, sa *Radio, info RxInfo, noAck, dflt bool) {
+	freq := opt.FreqMHz
+	if freq == 0 {
+		freq = tx.freq.Load()
+	}
+	obs = *m.observers.Load()
+	for _, o := range obs {
+		o.Transmitted(tx, frame, freq)
+	}
+	if f.IsData() {
+		if x := f.SA(); x != f.TA() {
+			if sa = s.byAddr[x]; sa == tx {
+				sa = nil
+			}
+		}
+	}
+	info = RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
+	noAck = opt.NoAck || f.IsCtrl() || f.Addr1().IsGroup()
+	if opt.Chain != nil && opt.Chain.N >= 1 && opt.Chain.N <= air.MaxStages {
+		*c = *opt.Chain
+	} else {
+		defaultChain(c, opt, freq, noAck)
+		dflt = true
+	}
+	return obs, sa, info, noAck, dflt
+}
+
 // transmitAir is Transmit with the air model on: the rate chain decides
 // per attempt (errors per) and the exchange's airtime is charged
 // (airtime account) or scheduled (airtime timed). Transmit branches here
@@ -253,36 +288,10 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 	if a.model == nil {
 		return m.transmitJudged(s, a, tx, f, frame, opt)
 	}
-	// This prelude (frequency, observers, relayed source) is Transmit's,
-	// written out again on purpose: as a shared helper it is not inlined
-	// and cost the plain path 41 → 48 ns per 3-radio broadcast (-cpu 1,
-	// measured side by side).
-	freq := opt.FreqMHz
-	if freq == 0 {
-		freq = tx.freq.Load()
-	}
-	obs := *m.observers.Load()
-	for _, o := range obs {
-		o.Transmitted(tx, frame, freq)
-	}
-	var sa *Radio
-	if f.IsData() {
-		if a := f.SA(); a != f.TA() {
-			sa = s.byAddr[a]
-			if sa == tx {
-				sa = nil
-			}
-		}
-	}
-	info := RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
+	var chain air.Chain
+	obs, sa, info, noAck, dflt := m.airPrelude(s, tx, f, frame, &opt, &chain)
+	c := &chain
 	a1 := f.Addr1()
-	noAck := opt.NoAck || f.IsCtrl() || a1.IsGroup()
-	var def air.Chain
-	c := opt.Chain
-	if c == nil || c.N < 1 || c.N > air.MaxStages {
-		defaultChain(&def, &opt, info.FreqMHz, noAck)
-		c = &def
-	}
 	if a.timed != nil {
 		return m.transmitTimed(s, a, tx, f, frame, &opt, c, info, sa, obs)
 	}
@@ -335,7 +344,7 @@ func (m *Medium) transmitAir(s *snapshot, tx *Radio, f frames.Frame, frame []byt
 	}
 	l := s.link(tx.slot, rx.slot)
 	var rc *ratectl.Controller
-	if c == &def && !noAck {
+	if dflt && !noAck {
 		rc = m.pickRate(a, tx, rx, info.FreqMHz, c)
 		tx.protect(c, length)
 	}

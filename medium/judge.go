@@ -85,32 +85,10 @@ func judged(l *link, s *snapshot, tx, rx *Radio, c *air.Chain, length int, freq 
 // end-to-end loss). The result carries the attempts per stage (Air), so
 // hwsim reports the chain as it was used.
 func (m *Medium) transmitJudged(s *snapshot, a *airSnap, tx *Radio, f frames.Frame, frame []byte, opt TxOptions) TxResult {
-	freq := opt.FreqMHz
-	if freq == 0 {
-		freq = tx.freq.Load()
-	}
-	obs := *m.observers.Load()
-	for _, o := range obs {
-		o.Transmitted(tx, frame, freq)
-	}
-	var sa *Radio
-	if f.IsData() {
-		if x := f.SA(); x != f.TA() {
-			sa = s.byAddr[x]
-			if sa == tx {
-				sa = nil
-			}
-		}
-	}
-	info := RxInfo{NoiseDBm: m.noise, FreqMHz: freq, RateIdx: opt.RateIdx}
-	a1 := f.Addr1()
-	noAck := opt.NoAck || f.IsCtrl() || a1.IsGroup()
 	var c air.Chain
-	if opt.Chain != nil && opt.Chain.N >= 1 && opt.Chain.N <= air.MaxStages {
-		c = *opt.Chain
-	} else {
-		defaultChain(&c, &opt, freq, noAck)
-	}
+	obs, sa, info, noAck, _ := m.airPrelude(s, tx, f, frame, &opt, &c)
+	freq := info.FreqMHz
+	a1 := f.Addr1()
 	band := air.BandOf(freq)
 	res := TxResult{Attempts: 1, Air: true, Stage: -1}
 	var o air.Outcome
