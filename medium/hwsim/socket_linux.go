@@ -54,10 +54,7 @@ func (c fdConn) send(iov []unix.Iovec) error { return genlraw.Writev(int(c), iov
 func (c fdConn) close() error { return unix.Close(int(c)) }
 
 // rawRecvTimeout bounds each blocking recv so the loop notices ctx and
-// Close. The recv is a raw system call (the scheduler is not told, so no P
-// hand-off and no spinning thread per frame — measured as a quarter of the
-// medium's CPU in the guest); the price is that a stop-the-world waits for
-// the recv to return, at most this long when the air is idle.
+// Close.
 const rawRecvTimeout = 50 * time.Millisecond
 
 // setRecvTimeout makes fd's blocking reads return EAGAIN after

@@ -34,8 +34,7 @@ const (
 	eventSlots    = 16
 	eventSlotSize = 16 << 10
 	// eventRecvTimeout bounds each blocking recvmmsg, so the loop notices
-	// ctx and Close and a stop-the-world waits at most this long when
-	// the air is idle (the call is a raw one).
+	// ctx and Close.
 	eventRecvTimeout = 50 * time.Millisecond
 )
 

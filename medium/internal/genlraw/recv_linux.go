@@ -17,9 +17,9 @@ type mmsghdr struct {
 // RecvBatch is the receive vector of recvmmsg(2), built once: Slots
 // datagrams of up to a fixed size each per call. The per-frame receive
 // loops of the hwsim and kmod backends read their netlink socket with it
-// on a locked OS thread, as a raw system call: one call sleeps for the
-// first datagram and takes what else is queued (MSG_WAITFORONE), with no
-// runtime network poller and no thread hand-off in between.
+// on a locked OS thread: one call sleeps for the first datagram and takes
+// what else is queued (MSG_WAITFORONE), with no runtime network poller and
+// no thread hand-off in between.
 type RecvBatch struct {
 	hdrs []mmsghdr
 	iovs []unix.Iovec
@@ -50,15 +50,18 @@ func (rb *RecvBatch) Datagram(i int) ([]byte, bool) {
 	return rb.bufs[i][:h.n], h.hdr.Flags&unix.MSG_TRUNC != 0
 }
 
-// Recv is recvmmsg(2) on fd as a raw system call (the scheduler is not
-// told: no P hand-off and no spinning thread per wake-up; the price is
-// that a stop-the-world waits for the call to return, so fd must have a
-// short receive timeout). It returns the number of datagrams received.
+// Recv is recvmmsg(2) on fd as an ordinary system call (the scheduler is
+// told). Not a raw one: a goroutine blocked in a raw system call counts
+// as running, so sysmon signalled the receive loop every 10-20 ms of idle
+// air and the next frame found it preempted (ftrace in the TCG guest: an
+// EINTR, a trip through the scheduler and two futex wake-ups of other
+// threads, ~0.4 ms, on the frame's path); and a stop-the-world waited for
+// the blocked call. It returns the number of datagrams received.
 func (rb *RecvBatch) Recv(fd, flags int) (int, error) {
 	for i := range rb.hdrs {
 		rb.hdrs[i].hdr.Flags = 0
 	}
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.hdrs[0])),
+	n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.hdrs[0])),
 		uintptr(len(rb.hdrs)), uintptr(flags), 0, 0)
 	if e != 0 {
 		return 0, e
