@@ -19,13 +19,13 @@ import (
 )
 
 // The events socket carries every frame the module's interfaces transmit,
-// so after REGISTER it is read by a raw loop rather than through the
-// library. Measured in the QEMU/TCG guest with ftrace, one frame through
+// so after REGISTER it is read by a loop of plain system calls on the
+// socket's descriptor ("raw": not through the library). Measured in the QEMU/TCG guest with ftrace, one frame through
 // netlink.Conn cost, before the frame was even decoded: the runtime's
 // epoll thread woken by the socket, a futex wake-up of a second thread
 // (the poller hands the ready goroutine to another P), and two recvmsg
 // calls (the library peeks for the size first). The raw loop is one
-// recvmmsg(2) that sleeps on the locked OS thread and returns with the
+// recvmmsg(2) (genlraw.RecvBatch) that sleeps on the locked OS thread and returns with the
 // frame (and whatever else is queued), like the hwsim backend's loop.
 const (
 	// eventSlots datagrams of up to eventSlotSize bytes per recvmmsg: the
