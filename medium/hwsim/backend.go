@@ -279,7 +279,7 @@ func (b *Backend) Run(ctx context.Context) error {
 		for got := 0; ; {
 			b.handleRecvBatch(rb, n)
 			got += n
-			if n < len(rb.hdrs) || got >= maxBurst {
+			if n < rb.Slots() || got >= maxBurst {
 				break
 			}
 			// Every slot was filled: more may be queued.
@@ -301,7 +301,7 @@ func (b *Backend) Run(ctx context.Context) error {
 // handleRecvBatch handles the first n datagrams of rb.
 func (b *Backend) handleRecvBatch(rb *recvBatch, n int) {
 	for i := 0; i < n; i++ {
-		d, cut := rb.datagram(i)
+		d, cut := rb.Datagram(i)
 		if cut {
 			b.c.malformed.Add(1) // larger than a slot: cannot be decoded
 			continue

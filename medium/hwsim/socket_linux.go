@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-	"unsafe"
 
 	"github.com/mdlayher/genetlink"
 	"golang.org/x/sys/unix"
@@ -48,17 +47,14 @@ type conn interface {
 // is made with socket(2) directly and never handed to the poller.
 type fdConn int
 
-func (c fdConn) recv(rb *recvBatch, flags int) (int, error) { return rb.recv(int(c), flags) }
+func (c fdConn) recv(rb *recvBatch, flags int) (int, error) { return rb.Recv(int(c), flags) }
 
 func (c fdConn) send(iov []unix.Iovec) error { return genlraw.Writev(int(c), iov) }
 
 func (c fdConn) close() error { return unix.Close(int(c)) }
 
 // rawRecvTimeout bounds each blocking recv so the loop notices ctx and
-// Close. The recv is a raw system call (the scheduler is not told, so no P
-// hand-off and no spinning thread per frame — measured as a quarter of the
-// medium's CPU in the guest); the price is that a stop-the-world waits for
-// the recv to return, at most this long when the air is idle.
+// Close.
 const rawRecvTimeout = 50 * time.Millisecond
 
 // setRecvTimeout makes fd's blocking reads return EAGAIN after
@@ -147,49 +143,7 @@ const (
 	recvSlotSize = 32 << 10
 )
 
-// mmsghdr is struct mmsghdr (x/sys/unix has no recvmmsg wrapper).
-type mmsghdr struct {
-	hdr unix.Msghdr
-	n   uint32
-}
+// recvBatch is the receive vector (package genlraw).
+type recvBatch = genlraw.RecvBatch
 
-// recvBatch is the receive vector of recvmmsg, built once.
-type recvBatch struct {
-	hdrs []mmsghdr
-	iovs []unix.Iovec
-	bufs [][]byte
-}
-
-func newRecvBatch(slots, size int) *recvBatch {
-	rb := &recvBatch{hdrs: make([]mmsghdr, slots), iovs: make([]unix.Iovec, slots), bufs: make([][]byte, slots)}
-	mem := make([]byte, slots*size)
-	for i := range rb.hdrs {
-		rb.bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
-		rb.iovs[i].Base = &rb.bufs[i][0]
-		rb.iovs[i].SetLen(size)
-		rb.hdrs[i].hdr.Iov = &rb.iovs[i]
-		rb.hdrs[i].hdr.SetIovlen(1)
-	}
-	return rb
-}
-
-// datagram returns the i-th received datagram and whether it was cut
-// (larger than a slot).
-func (rb *recvBatch) datagram(i int) ([]byte, bool) {
-	h := &rb.hdrs[i]
-	return rb.bufs[i][:h.n], h.hdr.Flags&unix.MSG_TRUNC != 0
-}
-
-// recv is recvmmsg(2) as a raw system call (see rawRecvTimeout): it
-// returns the number of datagrams received.
-func (rb *recvBatch) recv(fd, flags int) (int, error) {
-	for i := range rb.hdrs {
-		rb.hdrs[i].hdr.Flags = 0
-	}
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.hdrs[0])),
-		uintptr(len(rb.hdrs)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
+func newRecvBatch(slots, size int) *recvBatch { return genlraw.NewRecvBatch(slots, size) }

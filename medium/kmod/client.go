@@ -48,6 +48,13 @@ type Client struct {
 
 	overruns  atomic.Uint64
 	closeOnce sync.Once
+	closing   atomic.Bool
+
+	// eventsMu guards the switch of the events socket to the raw loop
+	// (events_linux.go) against Close.
+	eventsMu  sync.Mutex
+	eventsRaw bool          // events is closed; runRaw owns a duplicate
+	rawDone   chan struct{} // closed when runRaw has closed the duplicate
 }
 
 // eventsReadBuffer is the receive buffer asked for on the events socket.
@@ -133,7 +140,17 @@ func (c *Client) Overruns() uint64 { return c.overruns.Load() }
 func (c *Client) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
-		err = errors.Join(c.events.Close(), c.cmds.Close(), c.data.close())
+		c.eventsMu.Lock()
+		c.closing.Store(true)
+		raw, done := c.eventsRaw, c.rawDone
+		c.eventsMu.Unlock()
+		var eerr error
+		if raw {
+			<-done // within eventRecvTimeout: the loop sees closing and closes its descriptor
+		} else {
+			eerr = c.events.Close()
+		}
+		err = errors.Join(eerr, c.cmds.Close(), c.data.close())
 	})
 	return err
 }
@@ -185,8 +202,15 @@ func (c *Client) Register() ([]Event, error) {
 	}
 }
 
-// Unregister stops being the medium without closing the socket.
+// Unregister stops being the medium without closing the socket. Only
+// before Run: Run takes a real events socket over from the library.
 func (c *Client) Unregister() error {
+	c.eventsMu.Lock()
+	raw := c.eventsRaw
+	c.eventsMu.Unlock()
+	if raw {
+		return errors.New("kmod: UNREGISTER: the events socket is being read by Run (close the client instead)")
+	}
 	m, _ := c.msg(CmdUnregister, nil)
 	return c.execOn(c.events, m)
 }
@@ -195,6 +219,11 @@ func (c *Client) Unregister() error {
 // events socket is closed. Undecodable messages are counted in bad,
 // receive-buffer overruns in Overruns.
 func (c *Client) Run(ctx context.Context, h func(Event), bad *atomic.Uint64) error {
+	if fd, ok, err := c.rawEvents(); err != nil {
+		return err
+	} else if ok {
+		return c.runRaw(ctx, fd, h, bad)
+	}
 	stop := context.AfterFunc(ctx, func() { c.events.Close() })
 	defer stop()
 	for {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # hwsim-bench: vmedium vs the in-kernel medium in one guest run. Three module radios in
-# ns0..ns2 (WPA2: hostapd in ns0, stations in ns1/ns2), iperf3 STA→STA
-# (ns1 → ns2 through the AP): TCP 10 s and UDP at the in-kernel TCP rate
+# ns0..ns2 (WPA2: hostapd in ns0, stations in ns1/ns2), the median RTT of 25
+# STA→STA pings, iperf3 STA→STA (ns1 → ns2 through the AP): TCP 10 s and UDP at the in-kernel TCP rate
 # for 5 s, first with the kernel's own medium, then through the product
 # (`vmedium run --backend hwsim --attach`). Prints VM-METRIC lines; fails
 # only if traffic breaks or vmedium is not the medium.
@@ -36,6 +36,14 @@ iperf_udp() { # NS_SERVER ADDR NS_CLIENT SECS RATE_M PORT → "received_mbit los
 	awk '/receiver$/ { for (i = 1; i <= NF; i++) { if ($i == "Mbits/sec") m = $(i-1); if ($i ~ /^\(.*%\)$/) { l = $i; gsub(/[()%]/, "", l) } } } END { print m, l }' "$VM_WORK/iperf3-udp.log"
 }
 
+_ping_median() { # NS ADDR COUNT: median RTT in ms of COUNT pings 0.2 s apart
+	in_ns "$1" ping -c "$3" -i 0.2 -W 2 "$2" >"$VM_WORK/ping-rtt.txt" 2>&1
+	sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$VM_WORK/ping-rtt.txt" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+k_rtt="$(_ping_median ns1 10.0.0.3 25)"
+[ -n "$k_rtt" ] || fail "no ping RTT: $(cat "$VM_WORK/ping-rtt.txt")"
+vm_metric bench_kernel_ping_median "$k_rtt" ms
+
 k_tcp="$(iperf_tcp ns2 10.0.0.3 ns1 10)" || fail "iperf3: $k_tcp"
 log "kernel medium: TCP $k_tcp Mbit/s"
 vm_metric bench_kernel_tcp "$k_tcp" Mbit/s
@@ -52,6 +60,11 @@ wait_for 30 grep -q '^vmedium is running' "$VM_WORK/vmedium.out"
 cat "$VM_WORK/vmedium.out"
 sleep 1
 ping_ok ns1 10.0.0.3 3
+v_rtt="$(_ping_median ns1 10.0.0.3 25)"
+[ -n "$v_rtt" ] || fail "no ping RTT: $(cat "$VM_WORK/ping-rtt.txt")"
+vm_metric bench_vmedium_ping_median "$v_rtt" ms
+vm_metric bench_ping_ratio "$(awk -v a="$v_rtt" -v b="$k_rtt" 'BEGIN { printf "%.2f", a / b }')"
+log "STA->STA ping median: vmedium $v_rtt ms, kernel medium $k_rtt ms"
 tx0="$(txsum)"
 (sleep 5; top -b -n 1 | head -n 15 >"$VM_WORK/top.txt") &
 v_tcp="$(iperf_tcp ns2 10.0.0.3 ns1 10)" || fail "iperf3: $v_tcp"

@@ -6,7 +6,7 @@
 # in ns0, vw1/vw2 stations in ns1/ns2); `vmctl status` says
 # "kmod: live, 3 radios"; `iw link` and `station dump` show the
 # associations; pings STA→STA (relayed by the Go AP), STA→AP, AP→STA have
-# 0 % loss; `vmctl deny`/`deny -c` cut and restore vw1→vw2 only; a
+# 0 % loss (metric: the STA→STA median RTT of 25 pings); `vmctl deny`/`deny -c` cut and restore vw1→vw2 only; a
 # `vmctl link --signal` change shows in `iw dev vw1 link` within 1 s;
 # kill -9 vmedium (with a deny rule) drops every carrier, a new `vmedium run`
 # on the same state dir cleans the crashed run's namespaces, lists the deny
@@ -80,6 +80,16 @@ assert_contains "$dump" "Station $STA2_MAC" "vw0 station dump"
 ping_ok ns1 10.0.0.3 5
 ping_ok ns1 10.0.0.1 5
 ping_ok ns0 10.0.0.2 5
+
+# --- latency: STA->STA round trip (vw1 -> Go STA -> Go AP -> Go STA -> vw2 and back)
+_ping_median() { # NS ADDR COUNT: median RTT in ms of COUNT pings 0.2 s apart
+	in_ns "$1" ping -c "$3" -i 0.2 -W 2 "$2" >"$VM_WORK/ping-rtt.txt" 2>&1
+	sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$VM_WORK/ping-rtt.txt" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+rtt="$(_ping_median ns1 10.0.0.3 25)"
+[ -n "$rtt" ] || fail "no ping RTT: $(cat "$VM_WORK/ping-rtt.txt")"
+log "STA->STA ping through vmedium.ko: median ${rtt} ms"
+vm_metric kmod_ping_sta_sta_median "$rtt" ms
 
 # --- deny / clear --------------------------------------------------------------
 ctl deny -s vw1 -d vw2 || fail "vmctl deny -s vw1 -d vw2"
