@@ -16,7 +16,8 @@
 #   B's agent killed and restarted: B re-associates by itself; the host's
 #   vmedium killed and restarted: both radios rejoin, traffic resumes
 #   within 30 s; no guest kernel warning;
-#   measured: TCP B→A and ping through the host medium, then the same two
+#   measured: TCP B→A and ping through the host medium (and again with
+#   both agents held to GOMAXPROCS=1, the runtime's old setting), then the same two
 #   radios inside guest A on the kernel's own medium (BENCHMARKS.md).
 # vm-timeout: 540
 set -uo pipefail
@@ -173,6 +174,23 @@ metric guests_host_restart_ping "$back" s
 awk -v t="$back" 'BEGIN { exit !(t <= 30) }' || mfail "traffic back after ${back}s, want within 30 s"
 vmx vmB "ping_ok ns1 10.0.0.1 5" && vmx vmA "ping_ok ns1 10.0.0.2 5" || mfail "ping after the host's restart"
 mlog "host restarted: radios rejoined, traffic back after ${back}s"
+
+# the same through agents held to one P (GOMAXPROCS=1: the agent's runtime
+# before it raised it to two), for the before/after in BENCHMARKS.md
+for g in vmA vmB; do
+	vmx "$g" "kill \$(cat /vm/work/agent.pid); sleep 0.5
+GOMAXPROCS=1 vmedium agent --connect virtio:vmedium --name $g --radios 1 >/vm/work/agent-p1.out 2>/vm/work/agent-p1.log &
+echo \$! >/vm/work/agent.pid" || mfail "restart $g's agent with GOMAXPROCS=1"
+done
+mwait 30 listed vmA/wlan0
+mwait 30 listed vmB/wlan0
+vmx vmB "wait_for 60 _wpa_completed ns1 wlan0; wait_for 30 in_ns ns1 ping -c 1 -W 1 10.0.0.1" || mfail "B -> A with GOMAXPROCS=1 agents"
+vmx vmA "in_ns ns1 iperf3 -s -1 -D -B 10.0.0.1 --logfile /vm/work/iperf3-server-p1.log; wait_for 5 sh -c 'ip netns exec ns1 ss -ltn | grep -q :5201'" ||
+	mfail "iperf3 server in vmA"
+mbit="$(vmx vmB "in_ns ns1 iperf3 -c 10.0.0.1 -t 5 -f m" | awk '/receiver$/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i-1) }' | tail -n1)"
+metric guests_tcp_host_medium_p1 "${mbit:-0}" Mbit/s
+rtt="$(vmx vmB "in_ns ns1 ping -q -c 20 -i 0.2 10.0.0.1" | rtt_avg)"
+metric guests_ping_avg_host_medium_p1 "${rtt:-0}" ms
 for g in vmA vmB; do vmx "$g" check_dmesg || mfail "kernel warnings in $g"; done
 
 # the same two radios inside one guest on the kernel's own medium
