@@ -106,6 +106,11 @@ func runAgent(ctx context.Context, f *agentFlags, log *slog.Logger, stdout io.Wr
 	if n, raised := ensureAgentProcs(); raised {
 		log.Debug("agent: GOMAXPROCS raised", "to", n)
 	}
+	if _, err := os.Stat("/sys/module/vmedium"); err == nil {
+		// Said, not hidden: the agent relays mac80211_hwsim radios only.
+		log.Warn("agent: vmedium.ko is loaded in this guest, but the agent relays only mac80211_hwsim radios to the host; " +
+			"serve the module's radios with `vmedium run --attach` inside the guest (a medium of their own)")
+	}
 	var b *hwsim.Backend // set before any frame can reach the callbacks below
 	a, err := session.NewAgent(session.AgentConfig{
 		Addr: f.connect, Name: f.name, Software: version, Logger: log,
