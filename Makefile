@@ -69,7 +69,7 @@ vm-bins:
 bench: bench-go bench-lab
 
 bench-go:
-	$(GO) test -run XXX -bench . -benchmem ./medium/... ./frames/ ./denylist/ ./sta/ ./ap/
+	$(GO) test -run XXX -bench . -benchmem ./medium/... ./frames/... ./denylist/ ./sta/ ./ap/
 
 bench-lab: build
 	$(GOFLAGS_STATIC) $(GO) build -trimpath -o $(BIN)/taprelay ./tests/bench/taprelay
