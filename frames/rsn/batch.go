@@ -113,19 +113,9 @@ func prepareOpen(jobs []DecryptJob, ji int, l *openLane) bool {
 	j := &jobs[ji]
 	k, frame, dst := j.Key, j.Frame, j.Dst
 	j.Out = dst
-	hl, idx, err := hdrInfo(frame)
+	hl, pn, ctr, err := k.rxCheck(frame)
 	if err != nil {
 		j.Err = err
-		return false
-	}
-	pn, _, err := FramePN(frame)
-	if err != nil {
-		j.Err = err
-		return false
-	}
-	ctr := &k.rxPN[idx]
-	if pn <= ctr.Load() {
-		j.Err = ErrReplay
 		return false
 	}
 	var aad [32]byte
@@ -307,36 +297,14 @@ func prepareSeal(jobs []EncryptJob, ji int, l *sealLane) bool {
 	j := &jobs[ji]
 	k, frame := j.Key, j.Frame
 	j.Out = frame
-	hl, _, err := hdrInfo(frame)
+	var aad [32]byte
+	var nonce [ccmNonceLen]byte
+	out, body, an, err := k.sealPrep(frame, &aad, &nonce)
 	if err != nil {
 		j.Err = err
 		return false
 	}
-	if frame[1]&frames.FlagProtected != 0 {
-		j.Err = ErrProtected
-		return false
-	}
-	n := len(frame)
-	if cap(frame)-n < CCMPOverhead {
-		j.Err = ErrNoRoom
-		return false
-	}
-	pn := k.txPN.Add(1)
-	if pn > maxPN {
-		j.Err = ErrPNExhausted
-		return false
-	}
-	out := frame[:n+CCMPOverhead]
-	body := out[hl+CCMPHeaderLen : n+CCMPHeaderLen]
-	copy(body, frame[hl:n])
-	h := out[hl : hl+CCMPHeaderLen]
-	h[0], h[1], h[2], h[3] = byte(pn), byte(pn>>8), 0, k.id<<6|extIV
-	h[4], h[5], h[6], h[7] = byte(pn>>16), byte(pn>>24), byte(pn>>32), byte(pn>>40)
-	out[1] |= frames.FlagProtected
 	s := scratchPool.Get().(*ccmScratch)
-	var aad [32]byte
-	var nonce [ccmNonceLen]byte
-	an := aadNonce(out[:hl], pn, &aad, &nonce)
 	k.c.start(s, &nonce, aad[:an], len(body))
 	*l = sealLane{ccmLane: ccmLane{k: k, s: s, body: body, blocks: len(body) / 16}, ji: ji}
 	j.Out, j.Err = out, nil

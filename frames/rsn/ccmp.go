@@ -151,37 +151,75 @@ func aadNonce(hdr []byte, pn uint64, aad *[32]byte, nonce *[ccmNonceLen]byte) in
 // the body, appends the MIC, sets the Protected bit and returns the
 // longer frame (same backing array). It does not allocate.
 func (k *Key) Encrypt(frame []byte) ([]byte, error) {
-	hl, _, err := hdrInfo(frame)
+	var aad [32]byte
+	var nonce [ccmNonceLen]byte
+	out, body, an, err := k.sealPrep(frame, &aad, &nonce)
 	if err != nil {
 		return frame, err
 	}
+	s := scratchPool.Get().(*ccmScratch)
+	tag := ccm(&k.c, s, &nonce, aad[:an], body, body, true)
+	scratchPool.Put(s)
+	copy(out[len(out)-CCMPMICLen:], tag[:])
+	return out, nil
+}
+
+// sealPrep is the first step of protecting frame (an unprotected MPDU),
+// shared by Encrypt and EncryptBatch: it checks the header, takes the next
+// packet number, moves the body behind a CCMP header written for it
+// (CCMPOverhead bytes of capacity are needed behind frame), sets the
+// Protected bit and fills the AAD and nonce. body is the plaintext, in
+// place, that the caller seals; the MIC goes in out's last CCMPMICLen
+// bytes.
+func (k *Key) sealPrep(frame []byte, aad *[32]byte, nonce *[ccmNonceLen]byte) (out, body []byte, an int, err error) {
+	hl, _, err := hdrInfo(frame)
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	if frame[1]&frames.FlagProtected != 0 {
-		return frame, ErrProtected
+		return nil, nil, 0, ErrProtected
 	}
 	n := len(frame)
 	if cap(frame)-n < CCMPOverhead {
-		return frame, ErrNoRoom
+		return nil, nil, 0, ErrNoRoom
 	}
 	pn := k.txPN.Add(1)
 	if pn > maxPN {
-		return frame, ErrPNExhausted
+		return nil, nil, 0, ErrPNExhausted
 	}
-	out := frame[:n+CCMPOverhead]
-	body := out[hl+CCMPHeaderLen : n+CCMPHeaderLen]
+	out = frame[:n+CCMPOverhead]
+	body = out[hl+CCMPHeaderLen : n+CCMPHeaderLen]
 	copy(body, frame[hl:n])
-	h := out[hl : hl+CCMPHeaderLen]
-	h[0], h[1], h[2], h[3] = byte(pn), byte(pn>>8), 0, k.id<<6|extIV
-	h[4], h[5], h[6], h[7] = byte(pn>>16), byte(pn>>24), byte(pn>>32), byte(pn>>40)
+	putCCMPHeader(out[hl:hl+CCMPHeaderLen], pn, k.id)
 	out[1] |= frames.FlagProtected
+	return out, body, aadNonce(out[:hl], pn, aad, nonce), nil
+}
 
-	s := scratchPool.Get().(*ccmScratch)
-	var aad [32]byte
-	var nonce [ccmNonceLen]byte
-	an := aadNonce(out[:hl], pn, &aad, &nonce)
-	tag := ccm(&k.c, s, &nonce, aad[:an], body, body, true)
-	scratchPool.Put(s)
-	copy(out[n+CCMPHeaderLen:], tag[:])
-	return out, nil
+// putCCMPHeader writes the 8-byte CCMP header of packet number pn and key
+// ID id (Ext IV set) into h.
+func putCCMPHeader(h []byte, pn uint64, id uint8) {
+	h[0], h[1], h[2], h[3] = byte(pn), byte(pn>>8), 0, id<<6|extIV
+	h[4], h[5], h[6], h[7] = byte(pn>>16), byte(pn>>24), byte(pn>>32), byte(pn>>40)
+}
+
+// rxCheck is the first step of opening a frame, shared by Decrypt,
+// DecryptBatch and Reencrypt: the MAC header's length, the frame's packet
+// number and the replay counter of its TID, or ErrReplay when the number
+// is not above the last one accepted there (checked again, atomically,
+// once the MIC has passed).
+func (k *Key) rxCheck(frame []byte) (hl int, pn uint64, ctr *atomic.Uint64, err error) {
+	hl, idx, err := hdrInfo(frame)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if pn, _, err = FramePN(frame); err != nil {
+		return 0, 0, nil, err
+	}
+	ctr = &k.rxPN[idx]
+	if pn <= ctr.Load() {
+		return 0, 0, nil, ErrReplay
+	}
+	return hl, pn, ctr, nil
 }
 
 // FramePN returns the packet number and key ID in a protected frame's
@@ -213,17 +251,9 @@ func FramePN(frame []byte) (pn uint64, keyID uint8, err error) {
 // only advances for frames that pass the MIC. It does not allocate when
 // dst has room.
 func (k *Key) Decrypt(dst, frame []byte) ([]byte, error) {
-	hl, idx, err := hdrInfo(frame)
+	hl, pn, ctr, err := k.rxCheck(frame)
 	if err != nil {
 		return dst, err
-	}
-	pn, _, err := FramePN(frame)
-	if err != nil {
-		return dst, err
-	}
-	ctr := &k.rxPN[idx]
-	if pn <= ctr.Load() {
-		return dst, ErrReplay
 	}
 	var aad [32]byte
 	var nonce [ccmNonceLen]byte

@@ -19,17 +19,9 @@ import (
 // Protected bit is set here); dst must not overlap frame. It does not
 // allocate when dst has room.
 func Reencrypt(from, to *Key, dst, frame, newHdr []byte) ([]byte, error) {
-	hl, idx, err := hdrInfo(frame)
+	hl, pn, ctr, err := from.rxCheck(frame)
 	if err != nil {
 		return dst, err
-	}
-	pn, _, err := FramePN(frame)
-	if err != nil {
-		return dst, err
-	}
-	ctr := &from.rxPN[idx]
-	if pn <= ctr.Load() {
-		return dst, ErrReplay
 	}
 	hl2, _, err := hdrInfo(newHdr)
 	if err != nil || hl2 != len(newHdr) {
@@ -47,9 +39,7 @@ func Reencrypt(from, to *Key, dst, frame, newHdr []byte) ([]byte, error) {
 	if pn2 > maxPN {
 		return dst[:start], ErrPNExhausted
 	}
-	h := out[start+hl2 : start+hl2+CCMPHeaderLen]
-	h[0], h[1], h[2], h[3] = byte(pn2), byte(pn2>>8), 0, to.id<<6|extIV
-	h[4], h[5], h[6], h[7] = byte(pn2>>16), byte(pn2>>24), byte(pn2>>32), byte(pn2>>40)
+	putCCMPHeader(out[start+hl2:start+hl2+CCMPHeaderLen], pn2, to.id)
 
 	var aad1, aad2 [32]byte
 	var nonce1, nonce2 [ccmNonceLen]byte
