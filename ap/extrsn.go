@@ -53,11 +53,7 @@ func (a *AP) extReceive(f frames.Frame, st *station) (out frames.Frame, bp *[buf
 			f, err = frames.Parse(plain)
 		}
 		if err != nil {
-			if err == rsn.ErrNoKey {
-				a.c.ccmpNoKey.Add(1)
-			} else {
-				a.countCCMP(err)
-			}
+			a.countCCMP(err)
 			bufPool.Put(bp)
 			return f, nil, false
 		}

@@ -355,6 +355,8 @@ func (a *AP) rsnReceive(f frames.Frame, st *station) (out frames.Frame, bp *[buf
 
 func (a *AP) countCCMP(err error) {
 	switch err {
+	case rsn.ErrNoKey: // keys held by an external authenticator
+		a.c.ccmpNoKey.Add(1)
 	case rsn.ErrReplay:
 		a.c.ccmpReplays.Add(1)
 	case rsn.ErrMIC:

@@ -64,16 +64,7 @@ func (s *STA) extReceive(f frames.Frame, a *association) (out frames.Frame, bp *
 			f, err = frames.Parse(plain)
 		}
 		if err != nil {
-			switch err {
-			case rsn.ErrNoKey:
-				s.c.ccmpNoKey.Add(1)
-			case rsn.ErrReplay:
-				s.c.ccmpReplays.Add(1)
-			case rsn.ErrMIC:
-				s.c.ccmpMICErrors.Add(1)
-			default:
-				s.c.malformed.Add(1)
-			}
+			s.countCCMP(err)
 			bufPool.Put(bp)
 			return f, nil, false
 		}

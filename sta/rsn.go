@@ -203,18 +203,27 @@ func (s *STA) rsnDecrypted(plain []byte, err error, r *assocRSN, bp *[bufSize]by
 		f, err = frames.Parse(plain)
 	}
 	if err != nil {
-		switch err {
-		case rsn.ErrReplay:
-			s.c.ccmpReplays.Add(1)
-		case rsn.ErrMIC:
-			s.c.ccmpMICErrors.Add(1)
-		default:
-			s.c.malformed.Add(1)
-		}
+		s.countCCMP(err)
 		bufPool.Put(bp)
 		return f, nil, false
 	}
 	return s.rsnPort(f, r, bp)
+}
+
+// countCCMP counts why a protected frame was dropped: no key for it
+// (supplicant-held keys), a replay, a bad MIC, or a frame that does not
+// parse.
+func (s *STA) countCCMP(err error) {
+	switch err {
+	case rsn.ErrNoKey:
+		s.c.ccmpNoKey.Add(1)
+	case rsn.ErrReplay:
+		s.c.ccmpReplays.Add(1)
+	case rsn.ErrMIC:
+		s.c.ccmpMICErrors.Add(1)
+	default:
+		s.c.malformed.Add(1)
+	}
 }
 
 // rsnPort is the controlled port: EAPOL frames go to the MAC goroutine,
